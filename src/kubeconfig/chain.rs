@@ -1,0 +1,643 @@
+//! The loaded chain of kubeconfig files: first-wins lookups as client-go merges them,
+//! and the conversion into kube's `Kubeconfig` for building a client.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use kube::config::{Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::error::{KubeconfigError, redact};
+use super::rules::LoadingRules;
+use super::section::{Section, find_in_doc, item_body, item_name, items};
+use super::yaml::parse_doc;
+
+/// One file of the chain, parsed. A missing file is kept with `exists: false` and an
+/// empty document so that it can receive new entries.
+#[derive(Clone)]
+pub struct KubeconfigFile {
+    pub path: PathBuf,
+    pub doc: Map<String, Value>,
+    pub exists: bool,
+}
+
+/// The document may hold credentials: Debug shows its top-level keys only.
+impl fmt::Debug for KubeconfigFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KubeconfigFile")
+            .field("path", &self.path)
+            .field("keys", &self.doc.keys().collect::<Vec<_>>())
+            .field("exists", &self.exists)
+            .finish()
+    }
+}
+
+impl KubeconfigFile {
+    /// Reads and parses `path`; a file that is not there is an empty, missing file.
+    pub(crate) fn read(path: &Path) -> Result<KubeconfigFile, KubeconfigError> {
+        let read_error = |source: io::Error| KubeconfigError::Read {
+            path: path.to_path_buf(),
+            error: source,
+        };
+        // Like client-go: a missing file (or a dangling symlink) is skipped.
+        let meta = match fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(KubeconfigFile {
+                    path: path.to_path_buf(),
+                    doc: Map::new(),
+                    exists: false,
+                });
+            }
+            Err(e) => return Err(read_error(e)),
+        };
+        if meta.is_dir() {
+            return Err(KubeconfigError::IsDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        let bytes = fs::read(path).map_err(read_error)?;
+        let doc = parse_doc(&bytes, path)?;
+        check_shape(&doc, path)?;
+        Ok(KubeconfigFile {
+            path: path.to_path_buf(),
+            doc,
+            exists: true,
+        })
+    }
+}
+
+/// Rejects documents whose known fields have a shape kubectl would also refuse, so that
+/// lookups and merges never have to guess.
+fn check_shape(doc: &Map<String, Value>, path: &Path) -> Result<(), KubeconfigError> {
+    let invalid = |message: String| KubeconfigError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    for section in Section::ALL {
+        let key = section.list_key();
+        match doc.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(list)) => {
+                for (i, item) in list.iter().enumerate() {
+                    if !item.is_object() {
+                        return Err(invalid(format!("{key}[{i}] is not a mapping")));
+                    }
+                    match item.get("name") {
+                        None | Some(Value::Null) | Some(Value::String(_)) => {}
+                        Some(_) => return Err(invalid(format!("{key}[{i}].name is not a string"))),
+                    }
+                }
+            }
+            Some(_) => return Err(invalid(format!("{key} is not a list"))),
+        }
+    }
+    match doc.get("current-context") {
+        None | Some(Value::Null) | Some(Value::String(_)) => Ok(()),
+        Some(_) => Err(invalid("current-context is not a string".to_owned())),
+    }
+}
+
+/// An entry as the chain resolves it: the file that defines it and its body.
+#[derive(Clone, Copy)]
+pub struct Entry<'a> {
+    pub file: &'a Path,
+    pub name: &'a str,
+    /// The inner `cluster`/`user`/`context` value (`null` when the item has none).
+    /// It may hold credentials: never print it with `{:?}`.
+    pub body: &'a Value,
+}
+
+/// The body may hold credentials: Debug leaves it out.
+impl fmt::Debug for Entry<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("file", &self.file)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The kubeconfig files of the loading rules, in precedence order.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub rules: LoadingRules,
+    pub files: Vec<KubeconfigFile>,
+}
+
+impl Chain {
+    /// Loads every file of the chain. Missing files are skipped (kept as empty), except an
+    /// explicit `--kubeconfig` file, which must exist as kubectl requires.
+    pub fn load(rules: LoadingRules) -> Result<Chain, KubeconfigError> {
+        if let Some(explicit) = rules.explicit()
+            && let Err(e) = fs::metadata(explicit)
+        {
+            return Err(if e.kind() == io::ErrorKind::NotFound {
+                KubeconfigError::ExplicitMissing {
+                    path: explicit.to_path_buf(),
+                }
+            } else {
+                KubeconfigError::Read {
+                    path: explicit.to_path_buf(),
+                    error: e,
+                }
+            });
+        }
+        Self::load_allow_missing(rules)
+    }
+
+    /// Loads the chain tolerating a missing explicit file: a merge creates it.
+    pub(crate) fn load_allow_missing(rules: LoadingRules) -> Result<Chain, KubeconfigError> {
+        let files = rules
+            .precedence()
+            .iter()
+            .map(|path| KubeconfigFile::read(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Chain { rules, files })
+    }
+
+    /// `current-context` of the first file that sets a non-empty one.
+    pub fn current_context(&self) -> Option<&str> {
+        self.files.iter().find_map(|f| {
+            f.doc
+                .get("current-context")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
+    }
+
+    /// File index and item index of the entry in force for `name`.
+    pub(crate) fn locate(&self, section: Section, name: &str) -> Option<(usize, usize)> {
+        self.files
+            .iter()
+            .enumerate()
+            .find_map(|(f, file)| find_in_doc(&file.doc, section, name).map(|i| (f, i)))
+    }
+
+    fn entry_at(&self, section: Section, file: usize, item: usize) -> Option<Entry<'_>> {
+        let file = self.files.get(file)?;
+        let item = items(&file.doc, section).get(item)?;
+        Some(Entry {
+            file: &file.path,
+            name: item_name(item)?,
+            body: item_body(item, section),
+        })
+    }
+
+    /// The entry in force for `name`: the first file that defines it wins.
+    pub fn entry(&self, section: Section, name: &str) -> Option<Entry<'_>> {
+        let (file, item) = self.locate(section, name)?;
+        self.entry_at(section, file, item)
+    }
+
+    /// (file, item) of every entry in force, each name once, in chain order.
+    fn effective(&self, section: Section) -> Vec<(usize, usize)> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut out = Vec::new();
+        for (f, file) in self.files.iter().enumerate() {
+            for item in items(&file.doc, section) {
+                if let Some(name) = item_name(item)
+                    && seen.insert(name)
+                    && let Some(i) = find_in_doc(&file.doc, section, name)
+                {
+                    out.push((f, i));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every entry in force, each name once (first file wins), in chain order.
+    pub fn names(&self, section: Section) -> Vec<Entry<'_>> {
+        self.effective(section)
+            .into_iter()
+            .filter_map(|(f, i)| self.entry_at(section, f, i))
+            .collect()
+    }
+
+    /// The merged configuration as kube's `Kubeconfig`, for building a client: entries
+    /// first-wins, `current-context` the first non-empty, other top-level fields first-wins,
+    /// and relative file paths made absolute against the directory of their own file.
+    pub fn to_kube(&self) -> Result<Kubeconfig, KubeconfigError> {
+        let mut out = Kubeconfig::default();
+        for file in &self.files {
+            merge_top_level(&mut out, file)?;
+        }
+        out.clusters = self.convert::<NamedCluster>(Section::Clusters)?;
+        out.auth_infos = self.convert::<NamedAuthInfo>(Section::Users)?;
+        out.contexts = self.convert::<NamedContext>(Section::Contexts)?;
+        out.current_context = self.current_context().map(str::to_owned);
+        Ok(out)
+    }
+
+    fn convert<T: DeserializeOwned>(&self, section: Section) -> Result<Vec<T>, KubeconfigError> {
+        let mut out = Vec::new();
+        for (f, i) in self.effective(section) {
+            let file = &self.files[f];
+            let Some(item) = items(&file.doc, section).get(i) else {
+                continue;
+            };
+            let mut item = item.clone();
+            if let Some(body) = item.get_mut(section.inner_key()) {
+                prepare_body(section, body, &base_dir(&file.path));
+            }
+            let converted =
+                serde_json::from_value(item).map_err(|e| KubeconfigError::InvalidEntry {
+                    section,
+                    name: items(&file.doc, section)
+                        .get(i)
+                        .and_then(item_name)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    path: file.path.clone(),
+                    message: redact(&e.to_string()),
+                })?;
+            out.push(converted);
+        }
+        Ok(out)
+    }
+}
+
+/// Top-level fields other than the lists and `current-context`: the first file that has
+/// one (non-null) wins, key by key.
+fn merge_top_level(out: &mut Kubeconfig, file: &KubeconfigFile) -> Result<(), KubeconfigError> {
+    fn field<T: DeserializeOwned>(
+        key: &str,
+        value: &Value,
+        path: &Path,
+    ) -> Result<T, KubeconfigError> {
+        serde_json::from_value(value.clone()).map_err(|e| KubeconfigError::InvalidField {
+            field: key.to_owned(),
+            path: path.to_path_buf(),
+            message: redact(&e.to_string()),
+        })
+    }
+    for (key, value) in &file.doc {
+        if value.is_null() {
+            continue;
+        }
+        let path = &file.path;
+        match key.as_str() {
+            "clusters" | "users" | "contexts" | "current-context" => {}
+            "preferences" if out.preferences.is_none() => {
+                out.preferences = Some(field(key, value, path)?);
+            }
+            "extensions" if out.extensions.is_none() => {
+                out.extensions = Some(field(key, value, path)?);
+            }
+            "kind" if out.kind.is_none() => out.kind = Some(field(key, value, path)?),
+            "apiVersion" if out.api_version.is_none() => {
+                out.api_version = Some(field(key, value, path)?);
+            }
+            "preferences" | "extensions" | "kind" | "apiVersion" => {}
+            _ => {
+                out.other
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Absolute directory of a kubeconfig file, as client-go's `filepath.Abs(filepath.Dir(f))`
+/// (symlinks are not resolved).
+fn base_dir(path: &Path) -> PathBuf {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf())
+}
+
+/// Makes a relative, non-empty path string absolute against `base`.
+fn resolve(value: Option<&mut Value>, base: &Path) {
+    if let Some(Value::String(s)) = value
+        && !s.is_empty()
+        && Path::new(s.as_str()).is_relative()
+        // A base that is not UTF-8 cannot be put in the string; leave the path as given.
+        && let Some(joined) = base.join(s.as_str()).to_str()
+    {
+        *s = joined.to_owned();
+    }
+}
+
+/// Readies a body for kube's types: file references made absolute (client-go
+/// `ResolveLocalPaths`), and a context without `cluster` given an empty one, which is
+/// how client-go reads it.
+fn prepare_body(section: Section, body: &mut Value, base: &Path) {
+    let Some(map) = body.as_object_mut() else {
+        return;
+    };
+    match section {
+        Section::Clusters => resolve(map.get_mut("certificate-authority"), base),
+        Section::Users => {
+            for key in ["client-certificate", "client-key", "tokenFile"] {
+                resolve(map.get_mut(key), base);
+            }
+            // A bare command is looked up in PATH; only one with a separator is a path.
+            let command = map.get_mut("exec").and_then(|e| e.get_mut("command"));
+            if command
+                .as_deref()
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.contains(std::path::MAIN_SEPARATOR))
+            {
+                resolve(command, base);
+            }
+        }
+        Section::Contexts => {
+            map.entry("cluster")
+                .or_insert_with(|| Value::String(String::new()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use serde_json::json;
+
+    fn rules_for(paths: &[&Path]) -> LoadingRules {
+        LoadingRules::new(None, Some(std::env::join_paths(paths).unwrap()), None)
+    }
+
+    const A: &str = r#"
+apiVersion: v1
+kind: Config
+clusters:
+- name: shared
+  cluster: {server: "https://a", certificate-authority: ca.crt}
+- name: only-a
+  cluster: {server: "https://only-a"}
+users:
+- name: shared
+  user:
+    client-certificate: certs/client.crt
+    client-key: /abs/client.key
+    tokenFile: ""
+    exec: {command: ./bin/plugin, apiVersion: client.authentication.k8s.io/v1}
+contexts:
+- name: shared
+  context: {cluster: shared, user: shared}
+current-context: ""
+a-only-top: 1
+"#;
+
+    const B: &str = r#"
+apiVersion: v1
+kind: Config
+preferences: {colors: true}
+clusters:
+- name: shared
+  cluster: {server: "https://b", unknown-b: 1}
+- name: only-b
+  cluster: {server: "https://only-b", certificate-authority: ../ca/b.crt}
+users:
+- name: shared
+  user: {token: from-b}
+- name: b-user
+  user:
+    token: b-token
+    tokenFile: tok
+    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1beta1}
+contexts:
+- name: b-ctx
+  context: {cluster: only-b, user: b-user, namespace: ns}
+- name: no-cluster
+  context: {user: b-user}
+current-context: b-ctx
+a-only-top: 2
+"#;
+
+    fn two_files() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a").join("config");
+        let b = dir.path().join("b").join("config");
+        fs::create_dir_all(a.parent().unwrap()).unwrap();
+        fs::create_dir_all(b.parent().unwrap()).unwrap();
+        fs::write(&a, A).unwrap();
+        fs::write(&b, B).unwrap();
+        (dir, a, b)
+    }
+
+    #[test]
+    fn first_file_wins_per_name() {
+        let (_dir, a, b) = two_files();
+        let chain = Chain::load(rules_for(&[&a, &b])).unwrap();
+        let shared = chain.entry(Section::Clusters, "shared").unwrap();
+        assert_eq!(shared.file, a);
+        assert_eq!(shared.body["server"], json!("https://a"));
+        // Fields are never mixed across files.
+        assert!(shared.body.get("unknown-b").is_none());
+        assert_eq!(chain.entry(Section::Clusters, "only-b").unwrap().file, b);
+        assert!(chain.entry(Section::Clusters, "nope").is_none());
+        let names: Vec<(&str, &Path)> = chain
+            .names(Section::Clusters)
+            .iter()
+            .map(|e| (e.name, e.file))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("shared", a.as_path()),
+                ("only-a", a.as_path()),
+                ("only-b", b.as_path())
+            ]
+        );
+        let users: Vec<&str> = chain.names(Section::Users).iter().map(|e| e.name).collect();
+        assert_eq!(users, ["shared", "b-user"]);
+    }
+
+    #[test]
+    fn debug_output_holds_no_credentials() {
+        let (_dir, a, b) = two_files();
+        let chain = Chain::load(rules_for(&[&a, &b])).unwrap();
+        let shown = format!(
+            "{chain:?} {:?}",
+            chain.entry(Section::Users, "b-user").unwrap()
+        );
+        assert!(shown.contains("b-user"), "{shown}");
+        assert!(
+            !shown.contains("b-token") && !shown.contains("from-b"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn current_context_is_first_non_empty() {
+        let (_dir, a, b) = two_files();
+        let chain = Chain::load(rules_for(&[&a, &b])).unwrap();
+        assert_eq!(chain.current_context(), Some("b-ctx"));
+        let chain = Chain::load(rules_for(&[&a])).unwrap();
+        assert_eq!(chain.current_context(), None);
+    }
+
+    #[test]
+    fn missing_files_are_skipped_but_kept() {
+        let (dir, a, _b) = two_files();
+        let missing = dir.path().join("missing");
+        let chain = Chain::load(rules_for(&[&missing, &a])).unwrap();
+        assert_eq!(chain.files.len(), 2);
+        assert!(!chain.files[0].exists && chain.files[0].doc.is_empty());
+        assert!(chain.files[1].exists);
+        assert_eq!(chain.entry(Section::Users, "shared").unwrap().file, a);
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("nope");
+        let rules = LoadingRules::new(Some(f.clone()), None, None);
+        let err = Chain::load(rules.clone()).unwrap_err();
+        assert!(
+            matches!(err, KubeconfigError::ExplicitMissing { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains(&*f.to_string_lossy()));
+        let chain = Chain::load_allow_missing(rules).unwrap();
+        assert!(!chain.files[0].exists);
+    }
+
+    #[test]
+    fn directory_and_bad_files_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Chain::load(rules_for(&[dir.path()])).unwrap_err();
+        assert!(matches!(err, KubeconfigError::IsDirectory { .. }), "{err}");
+        assert!(err.to_string().contains(&*dir.path().to_string_lossy()));
+
+        let bad = dir.path().join("bad");
+        fs::write(&bad, "clusters: [\n").unwrap();
+        let err = Chain::load(rules_for(&[&bad])).unwrap_err();
+        assert!(err.to_string().contains(&*bad.to_string_lossy()), "{err}");
+
+        fs::write(&bad, "clusters: {a: 1}\n").unwrap();
+        let err = Chain::load(rules_for(&[&bad])).unwrap_err();
+        assert!(matches!(err, KubeconfigError::Invalid { .. }), "{err}");
+        assert!(err.to_string().contains("clusters is not a list"), "{err}");
+
+        fs::write(&bad, "users: [token-in-a-list]\n").unwrap();
+        let err = Chain::load(rules_for(&[&bad])).unwrap_err();
+        assert!(
+            err.to_string().contains("users[0] is not a mapping"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("token-in-a-list"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_file_is_an_error() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "kind: Config\n").unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o000)).unwrap();
+        // root reads anything; the check only means something for other users.
+        if fs::read(&f).is_err() {
+            let err = Chain::load(rules_for(&[&f])).unwrap_err();
+            assert!(matches!(err, KubeconfigError::Read { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn empty_file_is_an_empty_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "").unwrap();
+        let chain = Chain::load(rules_for(&[&f])).unwrap();
+        assert!(chain.files[0].exists && chain.files[0].doc.is_empty());
+        let kc = chain.to_kube().unwrap();
+        assert!(kc.clusters.is_empty() && kc.current_context.is_none());
+    }
+
+    #[test]
+    fn to_kube_merges_first_wins_and_resolves_relative_paths() {
+        let (_dir, a, b) = two_files();
+        let chain = Chain::load(rules_for(&[&a, &b])).unwrap();
+        let kc = chain.to_kube().unwrap();
+        let adir = a.parent().unwrap();
+        let bdir = b.parent().unwrap();
+
+        let names: Vec<&str> = kc.clusters.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["shared", "only-a", "only-b"]);
+        let shared = kc.clusters[0].cluster.as_ref().unwrap();
+        assert_eq!(shared.server.as_deref(), Some("https://a"));
+        let ca = adir.join("ca.crt");
+        assert_eq!(shared.certificate_authority.as_deref(), ca.to_str());
+        let only_b = kc.clusters[2].cluster.as_ref().unwrap();
+        let ca = bdir.join("../ca/b.crt");
+        assert_eq!(only_b.certificate_authority.as_deref(), ca.to_str());
+
+        let user = kc.auth_infos[0].auth_info.as_ref().unwrap();
+        assert!(
+            user.token.is_none(),
+            "user fields must not mix across files"
+        );
+        let cert = adir.join("certs/client.crt");
+        assert_eq!(user.client_certificate.as_deref(), cert.to_str());
+        assert_eq!(user.client_key.as_deref(), Some("/abs/client.key"));
+        assert_eq!(user.token_file.as_deref(), Some(""));
+        let cmd = adir.join("./bin/plugin");
+        assert_eq!(user.exec.as_ref().unwrap().command.as_deref(), cmd.to_str());
+
+        let b_user = kc.auth_infos[1].auth_info.as_ref().unwrap();
+        assert_eq!(b_user.token.as_ref().unwrap().expose_secret(), "b-token");
+        let tok = bdir.join("tok");
+        assert_eq!(b_user.token_file.as_deref(), tok.to_str());
+        // A bare command is a PATH lookup and stays as it is.
+        assert_eq!(
+            b_user.exec.as_ref().unwrap().command.as_deref(),
+            Some("aws")
+        );
+
+        let ctxs: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(ctxs, ["shared", "b-ctx", "no-cluster"]);
+        assert_eq!(kc.contexts[2].context.as_ref().unwrap().cluster, "");
+        assert_eq!(kc.current_context.as_deref(), Some("b-ctx"));
+        assert_eq!(kc.other.get("a-only-top"), Some(&json!(1)));
+        assert_eq!(kc.preferences.as_ref().unwrap().colors, Some(true));
+        assert_eq!(kc.kind.as_deref(), Some("Config"));
+    }
+
+    #[test]
+    fn relative_kubeconfig_path_resolves_against_the_cwd() {
+        let base = base_dir(Path::new("config"));
+        assert!(base.is_absolute());
+        assert_eq!(base_dir(Path::new("/x/y/config")), PathBuf::from("/x/y"));
+    }
+
+    #[test]
+    fn invalid_entry_names_file_and_entry_without_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "users:\n- name: u\n  user: {token: [SECRET-IN-LIST]}\n- name: v\n  user: {token: 1234567}\n").unwrap();
+        let chain = Chain::load(rules_for(&[&f])).unwrap();
+        let err = chain.to_kube().unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(
+                err,
+                KubeconfigError::InvalidEntry {
+                    section: Section::Users,
+                    ..
+                }
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("user \"u\"") && msg.contains(&*f.to_string_lossy()),
+            "{msg}"
+        );
+        assert!(!msg.contains("SECRET"), "{msg}");
+
+        fs::write(&f, "users:\n- name: v\n  user: {token: 1234567}\n").unwrap();
+        let chain = Chain::load(rules_for(&[&f])).unwrap();
+        let msg = chain.to_kube().unwrap_err().to_string();
+        assert!(!msg.contains("1234567"), "{msg}");
+    }
+}

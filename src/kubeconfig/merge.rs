@@ -1,0 +1,747 @@
+//! Putting new entries into the user's kubeconfig chain where kubectl would put them,
+//! under kubectl's lock, losing nothing of what is already there.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::chain::Chain;
+use super::error::KubeconfigError;
+use super::lock::Locks;
+use super::rules::LoadingRules;
+use super::section::{Section, find_in_doc, is_managed};
+use super::write::{ModePolicy, Staged, resolve_target, stage};
+use super::yaml::emit_doc;
+
+/// What to change in the chain.
+#[derive(Clone)]
+pub struct MergeRequest {
+    /// (section, name, body): the body is the inner `cluster`/`user`/`context` value.
+    pub entries: Vec<(Section, String, Value)>,
+    /// Context to make current; `None` leaves `current-context` alone everywhere.
+    pub set_current: Option<String>,
+    /// Replace entries of the same name even when this tool did not create them.
+    pub overwrite: bool,
+    /// How long to wait for a `.lock` file held by someone else.
+    pub lock_timeout: Duration,
+}
+
+/// Bodies may hold tokens: Debug shows only sections and names.
+impl fmt::Debug for MergeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entries: Vec<(Section, &str)> = self
+            .entries
+            .iter()
+            .map(|(section, name, _)| (*section, name.as_str()))
+            .collect();
+        f.debug_struct("MergeRequest")
+            .field("entries", &entries)
+            .field("set_current", &self.set_current)
+            .field("overwrite", &self.overwrite)
+            .field("lock_timeout", &self.lock_timeout)
+            .finish()
+    }
+}
+
+/// Where each change went: files are named as the loading rules list them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MergeReport {
+    pub written: Vec<(Section, String, PathBuf)>,
+    /// The file that received `current-context`; `None` when it was not asked for or was
+    /// already the context in force (kubectl does not write it then either).
+    pub current_context_file: Option<PathBuf>,
+}
+
+/// Applies `req` to the chain of `rules`: each entry replaces the one of the same name in
+/// the file that defines it (only if this tool created it, or `overwrite`), or is appended
+/// to the destination file; `set_current` goes to the destination file. Everything is
+/// checked before anything is written, and files that do not change are not rewritten.
+pub fn merge(rules: &LoadingRules, req: &MergeRequest) -> Result<MergeReport, KubeconfigError> {
+    validate(req)?;
+    let _locks = Locks::acquire(&rules.precedence(), req.lock_timeout)?;
+    // Read under the lock, so that a write that finished just before is not lost.
+    let chain = Chain::load_allow_missing(rules.clone())?;
+    let destination = rules.destination();
+    let (docs, report) = apply(&chain, &destination, req)?;
+
+    // Stage every changed file first: a failure here leaves every file as it was.
+    let mut staged: Vec<Staged> = Vec::new();
+    for (file, doc) in chain.files.iter().zip(&docs) {
+        if *doc == file.doc {
+            continue;
+        }
+        let text = emit_doc(doc)?;
+        let target = resolve_target(&file.path).map_err(|source| KubeconfigError::Write {
+            path: file.path.clone(),
+            error: source,
+        })?;
+        staged.push(stage(
+            &file.path,
+            &target,
+            text.as_bytes(),
+            ModePolicy::KeepExisting,
+        )?);
+    }
+    for file in staged {
+        file.commit()?;
+    }
+    Ok(report)
+}
+
+fn validate(req: &MergeRequest) -> Result<(), KubeconfigError> {
+    let invalid = |message: String| Err(KubeconfigError::InvalidRequest { message });
+    for (section, name, body) in &req.entries {
+        if name.is_empty() {
+            return invalid(format!("a {section} name must not be empty"));
+        }
+        if !body.is_object() {
+            return invalid(format!("{section} \"{name}\" must be a mapping"));
+        }
+    }
+    if req.set_current.as_deref() == Some("") {
+        return invalid("the current context name must not be empty".to_owned());
+    }
+    Ok(())
+}
+
+/// The new documents of every file of the chain (same order), and the report.
+fn apply(
+    chain: &Chain,
+    destination: &Path,
+    req: &MergeRequest,
+) -> Result<(Vec<Map<String, Value>>, MergeReport), KubeconfigError> {
+    // Refuse before changing anything.
+    if !req.overwrite {
+        for (section, name, _) in &req.entries {
+            if let Some(existing) = chain.entry(*section, name)
+                && !is_managed(existing.body)
+            {
+                return Err(KubeconfigError::ForeignEntry {
+                    section: *section,
+                    name: name.clone(),
+                    file: existing.file.to_path_buf(),
+                });
+            }
+        }
+    }
+    let dest = chain
+        .files
+        .iter()
+        .position(|f| f.path == destination)
+        .ok_or_else(|| KubeconfigError::InvalidRequest {
+            // The destination is always one of the listed files; this is a bug guard.
+            message: format!(
+                "destination {} is not in the kubeconfig chain",
+                destination.display()
+            ),
+        })?;
+    let mut docs: Vec<Map<String, Value>> = chain.files.iter().map(|f| f.doc.clone()).collect();
+    let mut report = MergeReport::default();
+
+    for (section, name, body) in &req.entries {
+        // Look in the documents as changed so far: a name repeated in the request
+        // replaces what the earlier one wrote.
+        let found = docs
+            .iter()
+            .enumerate()
+            .find_map(|(f, doc)| find_in_doc(doc, *section, name).map(|i| (f, i)));
+        let file = match found {
+            Some((f, i)) => {
+                replace_item(&mut docs[f], *section, i, body);
+                f
+            }
+            None => {
+                append_item(&mut docs[dest], *section, name, body);
+                dest
+            }
+        };
+        report
+            .written
+            .push((*section, name.clone(), chain.files[file].path.clone()));
+    }
+
+    if let Some(current) = &req.set_current
+        && chain.current_context() != Some(current.as_str())
+    {
+        let doc = &mut docs[dest];
+        start_if_empty(doc);
+        // Replacing an existing key keeps its position.
+        doc.insert("current-context".to_owned(), Value::String(current.clone()));
+        report.current_context_file = Some(chain.files[dest].path.clone());
+    }
+    Ok((docs, report))
+}
+
+/// A file that had nothing gets the header kubectl writes.
+fn start_if_empty(doc: &mut Map<String, Value>) {
+    if doc.is_empty() {
+        doc.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
+        doc.insert("kind".to_owned(), Value::String("Config".to_owned()));
+    }
+}
+
+/// Replaces the body of list item `index`, keeping the item's other keys and its place.
+fn replace_item(doc: &mut Map<String, Value>, section: Section, index: usize, body: &Value) {
+    if let Some(Value::Object(item)) = doc
+        .get_mut(section.list_key())
+        .and_then(Value::as_array_mut)
+        .and_then(|list| list.get_mut(index))
+    {
+        item.insert(section.inner_key().to_owned(), body.clone());
+    }
+}
+
+/// Appends `{name, <inner>: body}` to the section's list, creating the list if needed.
+fn append_item(doc: &mut Map<String, Value>, section: Section, name: &str, body: &Value) {
+    start_if_empty(doc);
+    let mut item = Map::new();
+    item.insert("name".to_owned(), Value::String(name.to_owned()));
+    item.insert(section.inner_key().to_owned(), body.clone());
+    match doc.get_mut(section.list_key()) {
+        Some(Value::Array(list)) => list.push(Value::Object(item)),
+        // Absent or null (shapes are checked at load): a list with just this item.
+        _ => {
+            doc.insert(
+                section.list_key().to_owned(),
+                Value::Array(vec![Value::Object(item)]),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubeconfig::lock::lock_path;
+    use crate::kubeconfig::section::MARKER;
+    use crate::kubeconfig::yaml::parse_doc;
+    use serde_json::json;
+    use std::fs;
+    use std::sync::Arc;
+
+    fn env_rules(paths: &[&Path]) -> LoadingRules {
+        LoadingRules::new(None, Some(std::env::join_paths(paths).unwrap()), None)
+    }
+
+    fn read(path: &Path) -> Map<String, Value> {
+        parse_doc(&fs::read(path).unwrap(), path).unwrap()
+    }
+
+    fn managed(server: &str) -> Value {
+        json!({"server": server, "extensions": [{"name": MARKER, "extension": {"v": 1}}]})
+    }
+
+    fn req(entries: Vec<(Section, &str, Value)>) -> MergeRequest {
+        MergeRequest {
+            entries: entries
+                .into_iter()
+                .map(|(s, n, b)| (s, n.to_owned(), b))
+                .collect(),
+            set_current: None,
+            overwrite: false,
+            lock_timeout: Duration::from_millis(100),
+        }
+    }
+
+    fn sa_entries() -> Vec<(Section, &'static str, Value)> {
+        vec![
+            (Section::Clusters, "sa-cluster", managed("https://sa")),
+            (
+                Section::Users,
+                "sa-user",
+                json!({"token": "T0KEN", "extensions": [{"name": MARKER, "extension": {}}]}),
+            ),
+            (
+                Section::Contexts,
+                "sa",
+                json!({"cluster": "sa-cluster", "user": "sa-user", "namespace": "ns",
+                       "extensions": [{"name": MARKER, "extension": {}}]}),
+            ),
+        ]
+    }
+
+    /// Names of the files in a directory, to see that no temp or lock file is left.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    const EXISTING: &str = r#"apiVersion: v1
+kind: Config
+top-unknown: {keep: me}
+preferences: {}
+clusters:
+- name: prod
+  cluster:
+    server: https://prod
+    certificate-authority-data: LS0t
+    cluster-unknown: [1, "2"]
+    extensions:
+    - name: someone-else
+      extension: {a: "0123"}
+- name: sa-cluster
+  item-sibling: keep
+  cluster:
+    server: https://old
+    extensions:
+    - name: kubectl-satoken
+      extension: {}
+- name: last
+  cluster: {server: https://last}
+users:
+- name: admin
+  user: {token: ADMIN, user-unknown: "yes"}
+contexts:
+- name: prod
+  context: {cluster: prod, user: admin}
+current-context: prod
+"#;
+
+    #[test]
+    fn new_entries_go_to_the_last_file_when_none_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("sub").join("b");
+        let report = merge(&env_rules(&[&a, &b]), &req(sa_entries())).unwrap();
+        assert!(!a.exists());
+        let doc = read(&b);
+        let keys: Vec<&str> = doc.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["apiVersion", "kind", "clusters", "users", "contexts"]
+        );
+        assert_eq!(doc["apiVersion"], json!("v1"));
+        assert_eq!(doc["kind"], json!("Config"));
+        assert_eq!(
+            doc["clusters"][0],
+            json!({"name": "sa-cluster", "cluster": managed("https://sa")})
+        );
+        assert_eq!(doc["users"][0]["user"]["token"], json!("T0KEN"));
+        assert!(doc.get("preferences").is_none() && doc.get("current-context").is_none());
+        assert_eq!(report.written.len(), 3);
+        assert!(report.written.iter().all(|(_, _, f)| *f == b));
+        assert_eq!(report.current_context_file, None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&b).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        assert_eq!(listing(dir.path()), ["sub"]);
+        assert_eq!(listing(&dir.path().join("sub")), ["b"]);
+    }
+
+    #[test]
+    fn new_entries_go_to_the_first_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&b, EXISTING).unwrap();
+        merge(
+            &env_rules(&[&a, &b]),
+            &req(vec![(Section::Clusters, "new", managed("s"))]),
+        )
+        .unwrap();
+        assert!(!a.exists(), "only b exists: b gets it");
+        assert_eq!(read(&b)["clusters"][3]["name"], json!("new"));
+
+        fs::write(&a, "").unwrap();
+        let before_b = fs::read(&b).unwrap();
+        merge(
+            &env_rules(&[&a, &b]),
+            &req(vec![(Section::Clusters, "new2", managed("s"))]),
+        )
+        .unwrap();
+        assert_eq!(
+            read(&a)["clusters"][0]["name"],
+            json!("new2"),
+            "both exist: a gets it"
+        );
+        assert_eq!(fs::read(&b).unwrap(), before_b, "b untouched");
+    }
+
+    #[test]
+    fn explicit_file_is_created_and_gets_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let explicit = dir.path().join("explicit.yaml");
+        let rules = LoadingRules::new(Some(explicit.clone()), None, Some(home.clone()));
+        let mut r = req(sa_entries());
+        r.set_current = Some("sa".into());
+        let report = merge(&rules, &r).unwrap();
+        assert_eq!(
+            report.current_context_file.as_deref(),
+            Some(explicit.as_path())
+        );
+        let doc = read(&explicit);
+        assert_eq!(doc["current-context"], json!("sa"));
+        assert_eq!(doc["contexts"][0]["name"], json!("sa"));
+        assert!(!home.exists());
+    }
+
+    #[test]
+    fn existing_entry_is_replaced_in_its_file_at_its_position_and_the_rest_survives() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&a, "kind: Config\nclusters: []\n").unwrap();
+        fs::write(&b, EXISTING).unwrap();
+        let before_a = fs::read(&a).unwrap();
+        let before = read(&b);
+        let report = merge(
+            &env_rules(&[&a, &b]),
+            &req(vec![(
+                Section::Clusters,
+                "sa-cluster",
+                managed("https://new"),
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            report.written,
+            [(Section::Clusters, "sa-cluster".to_owned(), b.clone())]
+        );
+        assert_eq!(
+            fs::read(&a).unwrap(),
+            before_a,
+            "a did not change and was not rewritten"
+        );
+        let after = read(&b);
+        // Exactly one thing changed: the body of clusters[1]; its sibling key stays.
+        let mut expected = before.clone();
+        expected["clusters"][1]["cluster"] = managed("https://new");
+        assert_eq!(after, expected);
+        assert_eq!(after["clusters"][1]["item-sibling"], json!("keep"));
+        let item_keys: Vec<&str> = after["clusters"][1]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(item_keys, ["name", "item-sibling", "cluster"]);
+        // Values that look like other types stayed strings.
+        assert_eq!(after["users"][0]["user"]["user-unknown"], json!("yes"));
+        assert_eq!(
+            after["clusters"][0]["cluster"]["extensions"][0]["extension"]["a"],
+            json!("0123")
+        );
+    }
+
+    #[test]
+    fn foreign_entry_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&a, "kind: Config\n").unwrap();
+        fs::write(&b, EXISTING).unwrap();
+        let before_a = fs::read(&a).unwrap();
+        let before_b = fs::read(&b).unwrap();
+        // The first entry alone would be fine: the refusal must still write nothing.
+        let r = req(vec![
+            (Section::Clusters, "brand-new", managed("x")),
+            (Section::Users, "admin", json!({"token": "NEW-SECRET"})),
+        ]);
+        let err = merge(&env_rules(&[&a, &b]), &r).unwrap_err();
+        match &err {
+            KubeconfigError::ForeignEntry {
+                section,
+                name,
+                file,
+            } => {
+                assert_eq!(
+                    (*section, name.as_str(), file.as_path()),
+                    (Section::Users, "admin", b.as_path())
+                );
+            }
+            other => panic!("unexpected error: {other}"),
+        }
+        let msg = err.to_string();
+        assert!(
+            msg.contains("user \"admin\"") && msg.contains(&*b.to_string_lossy()),
+            "{msg}"
+        );
+        assert!(
+            !msg.contains("ADMIN") && !msg.contains("NEW-SECRET"),
+            "{msg}"
+        );
+        assert_eq!(fs::read(&a).unwrap(), before_a);
+        assert_eq!(fs::read(&b).unwrap(), before_b);
+        assert_eq!(listing(dir.path()), ["a", "b"], "no lock or temp file left");
+    }
+
+    #[test]
+    fn overwrite_replaces_a_foreign_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, EXISTING).unwrap();
+        let mut r = req(vec![(
+            Section::Contexts,
+            "prod",
+            json!({"cluster": "sa-cluster", "user": "admin"}),
+        )]);
+        r.overwrite = true;
+        merge(&env_rules(&[&f]), &r).unwrap();
+        let doc = read(&f);
+        assert_eq!(
+            doc["contexts"][0],
+            json!({"name": "prod", "context": {"cluster": "sa-cluster", "user": "admin"}})
+        );
+        assert_eq!(doc["contexts"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn current_context_goes_to_the_destination_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&a, "kind: Config\n").unwrap();
+        fs::write(&b, EXISTING).unwrap();
+        let rules = env_rules(&[&a, &b]);
+
+        // Not asked: no file gets current-context.
+        merge(&rules, &req(sa_entries())).unwrap();
+        assert!(read(&a).get("current-context").is_none());
+        assert_eq!(read(&b)["current-context"], json!("prod"));
+
+        // Asked: the destination (a, first existing) gets it, b keeps its own.
+        let mut r = req(sa_entries());
+        r.set_current = Some("sa".into());
+        let report = merge(&rules, &r).unwrap();
+        assert_eq!(report.current_context_file.as_deref(), Some(a.as_path()));
+        assert_eq!(read(&a)["current-context"], json!("sa"));
+        assert_eq!(read(&b)["current-context"], json!("prod"));
+
+        // Already in force: nothing to write (kubectl skips it too).
+        let before = fs::read(&a).unwrap();
+        let mut r = req(vec![]);
+        r.set_current = Some("sa".into());
+        let report = merge(&rules, &r).unwrap();
+        assert_eq!(report.current_context_file, None);
+        assert_eq!(fs::read(&a).unwrap(), before);
+    }
+
+    #[test]
+    fn current_context_replaced_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, EXISTING).unwrap();
+        let mut r = req(vec![]);
+        r.set_current = Some("other".into());
+        merge(&env_rules(&[&f]), &r).unwrap();
+        let doc = read(&f);
+        assert_eq!(doc["current-context"], json!("other"));
+        assert_eq!(
+            doc.keys().next_back().map(String::as_str),
+            Some("current-context")
+        );
+        assert_eq!(doc.keys().nth(2).map(String::as_str), Some("top-unknown"));
+    }
+
+    #[test]
+    fn held_lock_times_out_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&b, EXISTING).unwrap();
+        let before = fs::read(&b).unwrap();
+        fs::write(lock_path(&b), "").unwrap();
+        let err = merge(&env_rules(&[&a, &b]), &req(sa_entries())).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, KubeconfigError::Locked { .. }), "{msg}");
+        assert!(msg.contains(&*lock_path(&b).to_string_lossy()), "{msg}");
+        assert_eq!(fs::read(&b).unwrap(), before);
+        assert!(
+            !a.exists() && !lock_path(&a).exists(),
+            "our own lock on a was released"
+        );
+        assert!(
+            lock_path(&b).exists(),
+            "someone else's lock is not ours to remove"
+        );
+    }
+
+    #[test]
+    fn no_lock_left_after_success() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&a, EXISTING).unwrap();
+        merge(&env_rules(&[&a, &b]), &req(sa_entries())).unwrap();
+        assert_eq!(listing(dir.path()), ["a"]);
+    }
+
+    #[test]
+    fn no_lock_left_after_a_load_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "clusters: [\n").unwrap();
+        let err = merge(&env_rules(&[&f]), &req(sa_entries())).unwrap_err();
+        assert!(matches!(err, KubeconfigError::Parse { .. }), "{err}");
+        assert_eq!(listing(dir.path()), ["config"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_stays_a_symlink_and_its_target_is_updated() {
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("dotfiles");
+        fs::create_dir(&real_dir).unwrap();
+        let real = real_dir.join("kubeconfig");
+        fs::write(&real, EXISTING).unwrap();
+        let link = dir.path().join("config");
+        std::os::unix::fs::symlink("dotfiles/kubeconfig", &link).unwrap();
+        let report = merge(&env_rules(&[&link]), &req(sa_entries())).unwrap();
+        assert!(report.written.iter().all(|(_, _, f)| *f == link));
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::read_link(&link).unwrap(),
+            PathBuf::from("dotfiles/kubeconfig")
+        );
+        assert_eq!(read(&real)["contexts"][1]["name"], json!("sa"));
+        assert_eq!(
+            listing(&real_dir),
+            ["kubeconfig"],
+            "temp file was in the target's directory"
+        );
+        assert_eq!(listing(dir.path()), ["config", "dotfiles"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn existing_mode_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, EXISTING).unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        merge(&env_rules(&[&f]), &req(sa_entries())).unwrap();
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_not_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&a, EXISTING).unwrap();
+        fs::write(&b, EXISTING).unwrap();
+        let (ino_a, ino_b) = (
+            fs::metadata(&a).unwrap().ino(),
+            fs::metadata(&b).unwrap().ino(),
+        );
+        merge(
+            &env_rules(&[&a, &b]),
+            &req(vec![(Section::Clusters, "x", managed("x"))]),
+        )
+        .unwrap();
+        assert_ne!(
+            fs::metadata(&a).unwrap().ino(),
+            ino_a,
+            "a was replaced atomically"
+        );
+        assert_eq!(fs::metadata(&b).unwrap().ino(), ino_b, "b was not touched");
+    }
+
+    #[test]
+    fn a_name_repeated_in_the_request_ends_with_the_last_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        let r = req(vec![
+            (Section::Clusters, "c", managed("one")),
+            (Section::Clusters, "c", managed("two")),
+        ]);
+        merge(&env_rules(&[&f]), &r).unwrap();
+        let doc = read(&f);
+        assert_eq!(doc["clusters"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["clusters"][0]["cluster"]["server"], json!("two"));
+    }
+
+    #[test]
+    fn null_list_is_replaced_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "apiVersion: v1\nclusters: null\nkind: Config\n").unwrap();
+        merge(
+            &env_rules(&[&f]),
+            &req(vec![(Section::Clusters, "c", managed("s"))]),
+        )
+        .unwrap();
+        let doc = read(&f);
+        let keys: Vec<&str> = doc.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["apiVersion", "clusters", "kind"]);
+    }
+
+    #[test]
+    fn invalid_requests_are_refused_without_locking() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        for r in [
+            req(vec![(Section::Users, "", json!({}))]),
+            req(vec![(Section::Users, "u", json!("token"))]),
+            MergeRequest {
+                set_current: Some(String::new()),
+                ..req(vec![])
+            },
+        ] {
+            let err = merge(&env_rules(&[&f]), &r).unwrap_err();
+            assert!(
+                matches!(err, KubeconfigError::InvalidRequest { .. }),
+                "{err}"
+            );
+        }
+        assert!(listing(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn debug_of_a_request_shows_no_body() {
+        let r = req(sa_entries());
+        let shown = format!("{r:?}");
+        assert!(
+            shown.contains("sa-user") && !shown.contains("T0KEN"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn concurrent_merges_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Arc::new(dir.path().join("config"));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let f = Arc::clone(&f);
+                std::thread::spawn(move || {
+                    for i in 0..5 {
+                        let name = format!("c-{t}-{i}");
+                        let mut r = req(vec![(Section::Clusters, name.as_str(), managed("s"))]);
+                        r.lock_timeout = Duration::from_secs(30);
+                        merge(&env_rules(&[&f]), &r).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let doc = read(&f);
+        assert_eq!(doc["clusters"].as_array().unwrap().len(), 20);
+        assert_eq!(listing(dir.path()), ["config"]);
+    }
+}

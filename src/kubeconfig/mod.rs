@@ -1,0 +1,22 @@
+//! Reading the user's kubeconfig chain and merging new entries into it the way kubectl
+//! places them (client-go `loader.go` / `config.go`), without losing fields kubectl drops.
+//!
+//! A file is held as a `serde_json::Map` parsed with serde-saphyr: key order and unknown
+//! keys survive a read/write cycle; comments do not (kubectl drops them as well).
+
+mod chain;
+mod error;
+mod lock;
+mod merge;
+mod rules;
+mod section;
+mod write;
+mod yaml;
+
+pub use chain::{Chain, Entry, KubeconfigFile};
+pub use error::KubeconfigError;
+pub use merge::{MergeReport, MergeRequest, merge};
+pub use rules::LoadingRules;
+pub use section::{MARKER, Section, is_managed};
+pub use write::write_new;
+pub use yaml::to_yaml;

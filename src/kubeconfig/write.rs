@@ -1,0 +1,326 @@
+//! Atomic file writes: a temp file in the target's own directory, written and synced,
+//! then renamed over the target, then the directory synced. A reader (or a crash) sees
+//! the old file or the new one, never half of one.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use super::error::KubeconfigError;
+use super::lock::create_dir_all;
+
+/// Mode of a kubeconfig this tool creates: it holds credentials.
+#[cfg(unix)]
+const PRIVATE_MODE: u32 = 0o600;
+
+/// How the written file's mode is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ModePolicy {
+    /// Keep the mode (and, where allowed, owner) of the file being replaced; 0600 if new.
+    KeepExisting,
+    /// Always 0600, whatever was there.
+    Private,
+}
+
+/// A file fully written to a temp file next to its target, waiting to be renamed in.
+/// Dropping it without `commit` deletes the temp file and leaves the target untouched.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    tmp: NamedTempFile,
+    target: PathBuf,
+    shown: PathBuf,
+}
+
+/// Where a write to `path` must land so that a symlinked kubeconfig stays a link:
+/// the final target of the link chain, even when that target does not exist yet.
+pub(crate) fn resolve_target(path: &Path) -> io::Result<PathBuf> {
+    if let Ok(real) = fs::canonicalize(path) {
+        return Ok(real);
+    }
+    // Missing file or dangling link: follow the links by hand (kubectl's plain write
+    // would create the link's target).
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let next = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(dir) => dir.join(next),
+                    None => next,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Writes `contents` to a synced temp file beside `target`; `shown` is the path errors name.
+pub(crate) fn stage(
+    shown: &Path,
+    target: &Path,
+    contents: &[u8],
+    policy: ModePolicy,
+) -> Result<Staged, KubeconfigError> {
+    let write_error = |source: io::Error| KubeconfigError::Write {
+        path: shown.to_path_buf(),
+        error: source,
+    };
+    let dir = parent_dir(target);
+    create_dir_all(dir).map_err(write_error)?;
+    let existing = match policy {
+        ModePolicy::KeepExisting => fs::metadata(target).ok().filter(|m| m.is_file()),
+        ModePolicy::Private => None,
+    };
+    let prefix = format!(
+        ".{}.",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(write_error)?;
+    tmp.write_all(contents).map_err(write_error)?;
+    match &existing {
+        Some(meta) => {
+            copy_owner(tmp.as_file(), meta);
+            tmp.as_file()
+                .set_permissions(meta.permissions())
+                .map_err(write_error)?;
+        }
+        None => set_private(tmp.as_file()).map_err(write_error)?,
+    }
+    tmp.as_file().sync_all().map_err(write_error)?;
+    Ok(Staged {
+        tmp,
+        target: target.to_path_buf(),
+        shown: shown.to_path_buf(),
+    })
+}
+
+impl Staged {
+    /// Renames the temp file over the target and syncs the directory.
+    pub(crate) fn commit(self) -> Result<(), KubeconfigError> {
+        let shown = self.shown;
+        let dir = parent_dir(&self.target).to_path_buf();
+        self.tmp
+            .persist(&self.target)
+            .map_err(|e| KubeconfigError::Write {
+                path: shown.clone(),
+                error: e.error,
+            })?;
+        sync_dir(&dir).map_err(|source| KubeconfigError::Write {
+            path: shown,
+            error: source,
+        })
+    }
+
+    /// Like `commit`, but fails with `Exists` instead of replacing a file that appeared.
+    fn commit_new(self) -> Result<(), KubeconfigError> {
+        let shown = self.shown;
+        let dir = parent_dir(&self.target).to_path_buf();
+        self.tmp
+            .persist_noclobber(&self.target)
+            .map_err(|e| match e.error.kind() {
+                io::ErrorKind::AlreadyExists => KubeconfigError::Exists {
+                    path: shown.clone(),
+                },
+                _ => KubeconfigError::Write {
+                    path: shown.clone(),
+                    error: e.error,
+                },
+            })?;
+        sync_dir(&dir).map_err(|source| KubeconfigError::Write {
+            path: shown,
+            error: source,
+        })
+    }
+}
+
+/// Writes a standalone file (for `--output-file`): atomically, mode 0600. An existing path
+/// is refused unless `force`; with `force` it is replaced whole (a symlink is replaced, not
+/// followed: the file holds a token and must not land somewhere else).
+pub fn write_new(path: &Path, contents: &[u8], force: bool) -> Result<(), KubeconfigError> {
+    if !force && fs::symlink_metadata(path).is_ok() {
+        return Err(KubeconfigError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    let staged = stage(path, path, contents, ModePolicy::Private)?;
+    if force {
+        staged.commit()
+    } else {
+        staged.commit_new()
+    }
+}
+
+#[cfg(unix)]
+fn set_private(file: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(PRIVATE_MODE))
+}
+
+#[cfg(not(unix))]
+fn set_private(_file: &File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Gives the new file the replaced file's owner when they differ (e.g. root editing a
+/// user's kubeconfig). Best effort: without the right to chown, the file stays ours.
+#[cfg(unix)]
+fn copy_owner(file: &File, meta: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(own) = file.metadata()
+        && (own.uid() != meta.uid() || own.gid() != meta.gid())
+    {
+        let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn copy_owner(_file: &File, _meta: &fs::Metadata) {}
+
+/// Makes the rename durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn write_new_creates_0600_and_refuses_existing() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("out").join("sa.kubeconfig");
+        write_new(&f, b"one", false).unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"one");
+        #[cfg(unix)]
+        assert_eq!(mode(&f), 0o600);
+        let err = write_new(&f, b"two", false).unwrap_err();
+        assert!(matches!(err, KubeconfigError::Exists { .. }), "{err}");
+        assert!(err.to_string().contains(&*f.to_string_lossy()));
+        assert_eq!(fs::read(&f).unwrap(), b"one");
+        assert_eq!(
+            entries(f.parent().unwrap()),
+            ["sa.kubeconfig"],
+            "no temp file left"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_new_force_replaces_and_makes_it_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("sa.kubeconfig");
+        fs::write(&f, "old").unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        write_new(&f, b"new", true).unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"new");
+        assert_eq!(mode(&f), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_new_force_replaces_a_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::write(&elsewhere, "keep").unwrap();
+        let link = dir.path().join("out");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        assert!(matches!(
+            write_new(&link, b"x", false),
+            Err(KubeconfigError::Exists { .. })
+        ));
+        write_new(&link, b"x", true).unwrap();
+        assert!(
+            !fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&elsewhere).unwrap(), b"keep");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stage_keeps_existing_mode_and_commit_is_atomic() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "old").unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        let staged = stage(&f, &f, b"new", ModePolicy::KeepExisting).unwrap();
+        // Until commit the old content is in place.
+        assert_eq!(fs::read(&f).unwrap(), b"old");
+        staged.commit().unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"new");
+        assert_eq!(mode(&f), 0o644);
+        assert_eq!(entries(dir.path()), ["config"]);
+    }
+
+    #[test]
+    fn dropped_stage_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        let staged = stage(&f, &f, b"x", ModePolicy::KeepExisting).unwrap();
+        drop(staged);
+        assert!(entries(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn resolve_target_follows_links_even_dangling() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        let link = dir.path().join("link");
+        let link2 = dir.path().join("link2");
+        std::os::unix::fs::symlink("real", &link).unwrap();
+        std::os::unix::fs::symlink(&link, &link2).unwrap();
+        assert_eq!(resolve_target(&link2).unwrap(), dir.path().join("real"));
+        fs::write(&real, "").unwrap();
+        assert_eq!(
+            resolve_target(&link2).unwrap(),
+            fs::canonicalize(&real).unwrap()
+        );
+        let plain = dir.path().join("plain");
+        assert_eq!(resolve_target(&plain).unwrap(), plain);
+        let a = dir.path().join("loop-a");
+        let b = dir.path().join("loop-b");
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        assert!(resolve_target(&a).is_err());
+    }
+}

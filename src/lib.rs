@@ -1,0 +1,15 @@
+//! kubectl-satoken: a ServiceAccount token turned into a standalone kubeconfig.
+//!
+//! The binary (`src/main.rs`) is a thin edge over these modules; they are a library so
+//! that integration tests and the completion generator share the same definitions.
+
+pub mod cli;
+pub mod completion;
+pub mod create;
+pub mod duration;
+pub mod jwt;
+pub mod kubeconfig;
+pub mod names;
+pub mod source;
+pub mod standalone;
+pub mod token;

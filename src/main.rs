@@ -1,0 +1,51 @@
+//! The binary's edge: parse, run, print an error once with its causes, pick the exit code.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use kubectl_satoken::cli::{Cli, Command};
+use kubectl_satoken::create::{CreateError, CreateOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` prints the chain of causes on one line, kubectl style.
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Completion { shell }) => {
+            let mut out = std::io::stdout().lock();
+            kubectl_satoken::completion::write(shell, &mut Cli::command(), &mut out)?;
+            Ok(())
+        }
+        Some(Command::Create(args)) => create(*args),
+        None => create(cli.create),
+    }
+}
+
+fn create(args: kubectl_satoken::cli::CreateArgs) -> anyhow::Result<()> {
+    let options = CreateOptions::complete(args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    runtime.block_on(options.run(&mut stdout, &mut stderr))?;
+    stdout.flush().map_err(CreateError::Stdout)?;
+    Ok(())
+}
+
+/// A closed pipe (`kubectl satoken sa | head -1`) is the reader's choice, not a failure.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}

@@ -1,0 +1,302 @@
+//! The source context: the cluster the user's kubeconfig points at, the CA it trusts for
+//! that server, and a client that authenticates as the user (certificates, tokens, exec
+//! plugins: whatever kube supports).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::kubeconfig::{Chain, Section};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(
+        "no context is set in the kubeconfig ({files}); pass --context NAME or run: kubectl config use-context NAME"
+    )]
+    NoContext { files: String },
+
+    #[error("context {0:?} does not exist; kubectl config get-contexts lists the contexts")]
+    ContextNotFound(String),
+
+    #[error(
+        "context {context:?} (in {file}) has no cluster; set one with: kubectl config set-context {context} --cluster NAME"
+    )]
+    ContextWithoutCluster { context: String, file: PathBuf },
+
+    #[error(
+        "context {context:?} refers to cluster {cluster:?}, which does not exist in the kubeconfig"
+    )]
+    ClusterNotFound { context: String, cluster: String },
+
+    #[error(
+        "cluster {cluster:?} (in {file}) has no server; pass --server URL or fix the kubeconfig"
+    )]
+    NoServer { cluster: String, file: PathBuf },
+
+    #[error(
+        "cannot read the certificate-authority {path} of cluster {cluster:?} (named in {file})"
+    )]
+    CaUnreadable {
+        path: PathBuf,
+        cluster: String,
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot read --certificate-authority {path}")]
+    CaFlagUnreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot use context {context:?} to connect")]
+    Client {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// The fields of the source cluster that the new kubeconfig carries over (never file paths).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCluster {
+    pub name: String,
+    pub server: String,
+    /// base64 of the PEM, as `certificate-authority-data` holds it.
+    pub ca_data: Option<String>,
+    pub insecure_skip_tls_verify: bool,
+    pub tls_server_name: Option<String>,
+    pub proxy_url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub context: String,
+    /// The context's namespace, if it sets one.
+    pub namespace: Option<String>,
+    pub cluster: SourceCluster,
+}
+
+fn str_field<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
+    body.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+impl Source {
+    /// Finds the context (the given one, else current-context), its cluster, and that
+    /// cluster's CA, reading a CA file relative to the kubeconfig that names it.
+    pub fn resolve(chain: &Chain, context: Option<&str>) -> Result<Source, SourceError> {
+        let context = match context.or_else(|| chain.current_context()) {
+            Some(name) => name.to_string(),
+            None => {
+                let files: Vec<String> = chain
+                    .files
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect();
+                return Err(SourceError::NoContext {
+                    files: files.join(", "),
+                });
+            }
+        };
+        let entry = chain
+            .entry(Section::Contexts, &context)
+            .ok_or_else(|| SourceError::ContextNotFound(context.clone()))?;
+        let namespace = str_field(entry.body, "namespace").map(str::to_string);
+        let cluster_name = str_field(entry.body, "cluster")
+            .ok_or_else(|| SourceError::ContextWithoutCluster {
+                context: context.clone(),
+                file: entry.file.to_path_buf(),
+            })?
+            .to_string();
+        let cluster = chain
+            .entry(Section::Clusters, &cluster_name)
+            .ok_or_else(|| SourceError::ClusterNotFound {
+                context: context.clone(),
+                cluster: cluster_name.clone(),
+            })?;
+        let body = cluster.body;
+        let server = str_field(body, "server")
+            .ok_or_else(|| SourceError::NoServer {
+                cluster: cluster_name.clone(),
+                file: cluster.file.to_path_buf(),
+            })?
+            .to_string();
+        let ca_data = match (
+            str_field(body, "certificate-authority-data"),
+            str_field(body, "certificate-authority"),
+        ) {
+            (Some(data), _) => Some(data.to_string()),
+            (None, Some(path)) => {
+                let path = relative_to(cluster.file, path);
+                let pem = std::fs::read(&path).map_err(|source| SourceError::CaUnreadable {
+                    path: path.clone(),
+                    cluster: cluster_name.clone(),
+                    file: cluster.file.to_path_buf(),
+                    source,
+                })?;
+                Some(base64::engine::general_purpose::STANDARD.encode(pem))
+            }
+            (None, None) => None,
+        };
+        Ok(Source {
+            context,
+            namespace,
+            cluster: SourceCluster {
+                name: cluster_name,
+                server,
+                ca_data,
+                insecure_skip_tls_verify: body
+                    .get("insecure-skip-tls-verify")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                tls_server_name: str_field(body, "tls-server-name").map(str::to_string),
+                proxy_url: str_field(body, "proxy-url").map(str::to_string),
+            },
+        })
+    }
+
+    /// A client for the source context. It sends nothing until it is used.
+    pub async fn client(
+        &self,
+        chain: &Chain,
+        request_timeout: Option<Duration>,
+    ) -> Result<kube::Client, SourceError> {
+        let client_error = |source: Box<dyn std::error::Error + Send + Sync>| SourceError::Client {
+            context: self.context.clone(),
+            source,
+        };
+        let kubeconfig = chain.to_kube().map_err(|e| client_error(Box::new(e)))?;
+        let options = kube::config::KubeConfigOptions {
+            context: Some(self.context.clone()),
+            ..Default::default()
+        };
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| client_error(Box::new(e)))?;
+        if let Some(timeout) = request_timeout {
+            config.connect_timeout = Some(timeout);
+            config.read_timeout = Some(timeout);
+            config.write_timeout = Some(timeout);
+        }
+        kube::Client::try_from(config).map_err(|e| client_error(Box::new(e)))
+    }
+}
+
+/// Reads a `--certificate-authority` file as `certificate-authority-data`.
+pub fn read_ca_flag(path: &Path) -> Result<String, SourceError> {
+    let pem = std::fs::read(path).map_err(|source| SourceError::CaFlagUnreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(pem))
+}
+
+/// A path in a kubeconfig is relative to the file that holds it (client-go's rule).
+fn relative_to(file: &Path, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    match file.parent() {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubeconfig::LoadingRules;
+
+    /// Writes the files; the first one is the kubeconfig.
+    fn chain_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Chain) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = files
+            .iter()
+            .map(|(name, text)| {
+                let p = dir.path().join(name);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(&p, text).unwrap();
+                p
+            })
+            .collect();
+        let chain = Chain::load(LoadingRules::new(None, Some(paths[0].clone().into()), None)).unwrap();
+        (dir, chain)
+    }
+
+    const CONFIG: &str = "
+apiVersion: v1
+kind: Config
+current-context: dev
+contexts:
+- name: dev
+  context: {cluster: c1, user: u1, namespace: team-a}
+- name: nocluster
+  context: {cluster: missing, user: u1}
+clusters:
+- name: c1
+  cluster:
+    server: https://10.0.0.1:6443
+    certificate-authority: certs/ca.pem
+    tls-server-name: api.internal
+    proxy-url: socks5://127.0.0.1:1080
+";
+
+    #[test]
+    fn reads_server_ca_file_relative_to_its_kubeconfig_and_tls_settings() {
+        let (_dir, chain) = chain_of(&[("kube/config", CONFIG), ("kube/certs/ca.pem", "PEM")]);
+        let source = Source::resolve(&chain, None).unwrap();
+        assert_eq!(source.context, "dev");
+        assert_eq!(source.namespace.as_deref(), Some("team-a"));
+        assert_eq!(
+            source.cluster,
+            SourceCluster {
+                name: "c1".into(),
+                server: "https://10.0.0.1:6443".into(),
+                ca_data: Some("UEVN".into()),
+                insecure_skip_tls_verify: false,
+                tls_server_name: Some("api.internal".into()),
+                proxy_url: Some("socks5://127.0.0.1:1080".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn names_what_is_missing() {
+        let (_dir, chain) = chain_of(&[("config", CONFIG)]);
+        let err = Source::resolve(&chain, Some("nope"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "context \"nope\" does not exist; kubectl config get-contexts lists the contexts"
+        );
+        let err = Source::resolve(&chain, Some("nocluster"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("refers to cluster \"missing\""), "{err}");
+        let err = Source::resolve(&chain, Some("dev"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cannot read the certificate-authority"),
+            "{err}"
+        );
+        let (_dir, chain) = chain_of(&[("config", "apiVersion: v1\nkind: Config\n")]);
+        let err = Source::resolve(&chain, None).unwrap_err().to_string();
+        assert!(err.starts_with("no context is set"), "{err}");
+    }
+
+    #[test]
+    fn system_trust_and_insecure_are_carried_as_they_are() {
+        let text = "clusters:\n- name: c\n  cluster: {server: 'https://x', insecure-skip-tls-verify: true}\ncontexts:\n- name: x\n  context: {cluster: c}\n";
+        let (_dir, chain) = chain_of(&[("config", text)]);
+        let source = Source::resolve(&chain, Some("x")).unwrap();
+        assert_eq!(source.cluster.ca_data, None);
+        assert!(source.cluster.insecure_skip_tls_verify);
+        assert_eq!(source.namespace, None);
+    }
+}
