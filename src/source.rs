@@ -223,7 +223,8 @@ mod tests {
                 p
             })
             .collect();
-        let chain = Chain::load(LoadingRules::new(None, Some(paths[0].clone().into()), None)).unwrap();
+        let chain =
+            Chain::load(LoadingRules::new(None, Some(paths[0].clone().into()), None)).unwrap();
         (dir, chain)
     }
 
