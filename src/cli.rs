@@ -56,9 +56,7 @@ pub enum Command {
     #[command(after_help = CREATE_EXAMPLES)]
     Create(Box<CreateArgs>),
     /// Print a shell completion script for kubectl-satoken
-    #[command(
-        after_help = "Examples:\n  # bash, for this session\n  source <(kubectl-satoken completion bash)\n"
-    )]
+    #[command(after_help = "Examples:\n  # bash, for this session\n  source <(kubectl-satoken completion bash)\n")]
     Completion {
         #[arg(value_enum)]
         shell: Shell,
@@ -218,12 +216,7 @@ pub struct CreateArgs {
     pub overwrite: bool,
 
     /// With --merge: how long to wait for another writer's kubeconfig lock
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "10s",
-        requires = "merge"
-    )]
+    #[arg(long, value_name = "DURATION", default_value = "10s", requires = "merge")]
     pub lock_timeout: GoDuration,
 
     /// Print nothing on stderr but errors
@@ -249,9 +242,7 @@ mod tests {
         assert_eq!(cli.create.connection.namespace.as_deref(), Some("team-a"));
 
         let cli = Cli::try_parse_from(["kubectl-satoken", "create", "ci"]).unwrap();
-        assert!(
-            matches!(cli.command, Some(Command::Create(ref a)) if a.service_account.as_deref() == Some("ci"))
-        );
+        assert!(matches!(cli.command, Some(Command::Create(ref a)) if a.service_account.as_deref() == Some("ci")));
     }
 
     #[test]
@@ -269,10 +260,7 @@ mod tests {
             &["kubectl-satoken", "ci", "--duration", "1d"][..],
             &["kubectl-satoken", "ci", "--type", "forever"][..],
         ] {
-            assert!(
-                Cli::try_parse_from(args).is_err(),
-                "{args:?} should be rejected"
-            );
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?} should be rejected");
         }
     }
 }

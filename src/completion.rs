@@ -13,11 +13,7 @@ pub const COMMITTED: [(Shell, &str); 4] = [
     (Shell::PowerShell, "kubectl-satoken.ps1"),
 ];
 
-pub fn write(
-    shell: Shell,
-    command: &mut clap::Command,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
+pub fn write(shell: Shell, command: &mut clap::Command, out: &mut impl Write) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     clap_complete::generate(shell, command, "kubectl-satoken", &mut buffer);
     out.write_all(&buffer)

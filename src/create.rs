@@ -180,12 +180,7 @@ fn validate_bound(args: &CreateArgs) -> Result<(), ValidationError> {
                 "--bound-object-uid can only be set if --bound-object-kind is provided",
             ));
         }
-    } else if args
-        .bound_object_name
-        .as_deref()
-        .unwrap_or_default()
-        .is_empty()
-    {
+    } else if args.bound_object_name.as_deref().unwrap_or_default().is_empty() {
         return Err(flag(
             "--bound-object-name is required if --bound-object-kind is provided",
         ));
@@ -209,21 +204,17 @@ impl CreateOptions {
         let service_account = args.service_account.clone().unwrap_or_default();
         let chain = Chain::load(LoadingRules::from_env(args.connection.kubeconfig.clone()))?;
         let source = Source::resolve(&chain, args.connection.context.as_deref())?;
-        let namespace = match args
-            .connection
-            .namespace
-            .clone()
-            .or_else(|| source.namespace.clone())
-        {
+        let namespace = match args.connection.namespace.clone().or_else(|| source.namespace.clone()) {
             Some(ns) => {
                 names::check_namespace(&ns).map_err(ValidationError::from)?;
                 ns
             }
             None => "default".to_string(),
         };
-        let context = args.context_name.clone().unwrap_or_else(|| {
-            names::default_entry_name(&source.cluster.name, &namespace, &service_account)
-        });
+        let context = args
+            .context_name
+            .clone()
+            .unwrap_or_else(|| names::default_entry_name(&source.cluster.name, &namespace, &service_account));
         let names = EntryNames {
             cluster: args.cluster_name.clone().unwrap_or_else(|| context.clone()),
             user: args.user_name.clone().unwrap_or_else(|| context.clone()),
@@ -278,17 +269,8 @@ impl CreateOptions {
         Ok(())
     }
 
-    pub async fn run(
-        self,
-        stdout: &mut impl Write,
-        stderr: &mut impl Write,
-    ) -> Result<(), CreateError> {
-        let timeout = self
-            .args
-            .connection
-            .request_timeout
-            .whole_seconds()
-            .filter(|s| *s > 0);
+    pub async fn run(self, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CreateError> {
+        let timeout = self.args.connection.request_timeout.whole_seconds().filter(|s| *s > 0);
         let timeout = timeout.map(|s| Duration::from_secs(s as u64));
         let client = self.source.client(&self.chain, timeout).await?;
         let issued = self.issue(&client).await?;
@@ -302,9 +284,7 @@ impl CreateOptions {
             } else {
                 token.to_string()
             };
-            return stdout
-                .write_all(line.as_bytes())
-                .map_err(CreateError::Stdout);
+            return stdout.write_all(line.as_bytes()).map_err(CreateError::Stdout);
         }
 
         let mut cluster = self.source.cluster.clone();
@@ -334,8 +314,7 @@ impl CreateOptions {
                 overwrite: self.args.overwrite,
                 lock_timeout: to_std(self.args.lock_timeout),
             };
-            let report =
-                kubeconfig::merge(&self.chain.rules, &request).map_err(|e| self.name_taken(e))?;
+            let report = kubeconfig::merge(&self.chain.rules, &request).map_err(|e| self.name_taken(e))?;
             if !self.args.quiet {
                 let file = report
                     .written
@@ -363,12 +342,10 @@ impl CreateOptions {
         };
         match &self.args.output_file {
             Some(path) => {
-                kubeconfig::write_new(path, text.as_bytes(), self.args.force).map_err(
-                    |e| match e {
-                        KubeconfigError::Exists { .. } => CreateError::OutputExists(e),
-                        e => e.into(),
-                    },
-                )?;
+                kubeconfig::write_new(path, text.as_bytes(), self.args.force).map_err(|e| match e {
+                    KubeconfigError::Exists { .. } => CreateError::OutputExists(e),
+                    e => e.into(),
+                })?;
                 if !self.args.quiet {
                     let _ = writeln!(
                         stderr,
@@ -379,9 +356,7 @@ impl CreateOptions {
                 }
                 Ok(())
             }
-            None => stdout
-                .write_all(text.as_bytes())
-                .map_err(CreateError::Stdout),
+            None => stdout.write_all(text.as_bytes()).map_err(CreateError::Stdout),
         }
     }
 
@@ -409,13 +384,11 @@ impl CreateOptions {
             }
         };
         result.map_err(|e| match e {
-            TokenError::Api(source) if !matches!(source, kube::Error::Api(_)) => {
-                CreateError::Unreachable {
-                    server: self.source.cluster.server.clone(),
-                    context: self.source.context.clone(),
-                    source,
-                }
-            }
+            TokenError::Api(source) if !matches!(source, kube::Error::Api(_)) => CreateError::Unreachable {
+                server: self.source.cluster.server.clone(),
+                context: self.source.context.clone(),
+                source,
+            },
             e => CreateError::Token(e),
         })
     }
@@ -436,11 +409,7 @@ impl CreateOptions {
 }
 
 fn to_std(d: GoDuration) -> Duration {
-    Duration::from_secs(
-        d.whole_seconds()
-            .unwrap_or(0)
-            .clamp(0, i128::from(u32::MAX)) as u64,
-    )
+    Duration::from_secs(d.whole_seconds().unwrap_or(0).clamp(0, i128::from(u32::MAX)) as u64)
 }
 
 fn base64_encode(bytes: &[u8]) -> String {
@@ -509,18 +478,12 @@ mod tests {
         }
         assert_eq!(requested_seconds(&args(&["--duration", "0s"])), None);
         assert_eq!(requested_seconds(&args(&[])), None);
-        assert_eq!(
-            requested_seconds(&args(&["--duration", "1h30m"])),
-            Some(5400)
-        );
+        assert_eq!(requested_seconds(&args(&["--duration", "1h30m"])), Some(5400));
     }
 
     #[test]
     fn rejects_durations_the_server_would_reject() {
-        assert!(
-            error(&["--duration", "5m"])
-                .contains("too short: the API server accepts 10m to 4294967296s")
-        );
+        assert!(error(&["--duration", "5m"]).contains("too short: the API server accepts 10m to 4294967296s"));
         assert!(error(&["--duration", "599s"]).contains("too short"));
         assert!(error(&["--duration", "4294967297s"]).contains("too long"));
         assert_eq!(
@@ -535,10 +498,7 @@ mod tests {
 
     #[test]
     fn uses_kubectl_create_token_wording() {
-        assert_eq!(
-            error(&["--audience", ""]),
-            "--audience must not be an empty string"
-        );
+        assert_eq!(error(&["--audience", ""]), "--audience must not be an empty string");
         assert_eq!(
             error(&["--bound-object-name", "x"]),
             "--bound-object-name can only be set if --bound-object-kind is provided"
@@ -552,36 +512,24 @@ mod tests {
             "--bound-object-name is required if --bound-object-kind is provided"
         );
         assert_eq!(
-            validate(&args(&[
-                "--bound-object-kind",
-                "secret",
-                "--bound-object-name",
-                "s"
-            ])),
+            validate(&args(&["--bound-object-kind", "secret", "--bound-object-name", "s"])),
             Ok(())
         );
     }
 
     #[test]
     fn rejects_conflicting_and_malformed_flags() {
-        assert!(
-            error(&["--type", "secret", "--duration", "1h"]).contains("apply to --type bound only")
-        );
+        assert!(error(&["--type", "secret", "--duration", "1h"]).contains("apply to --type bound only"));
         assert_eq!(
             error(&["--secret-name", "s"]),
             "--secret-name applies to --type secret only"
         );
         assert!(error(&["-o", "token", "--merge"]).starts_with("-o token prints only the token"));
         assert!(error(&["-o", "json", "--merge"]).contains("drop -o json"));
-        assert_eq!(
-            error(&["--context-name", ""]),
-            "--context-name must not be empty"
-        );
+        assert_eq!(error(&["--context-name", ""]), "--context-name must not be empty");
         assert!(error(&["--server", "k8s.example.com"]).contains("is not a URL"));
         assert!(error(&["-n", "Bad_NS"]).starts_with("invalid namespace \"Bad_NS\""));
-        let bad_sa = Cli::try_parse_from(["kubectl-satoken", "Bad"])
-            .unwrap()
-            .create;
+        let bad_sa = Cli::try_parse_from(["kubectl-satoken", "Bad"]).unwrap().create;
         assert!(
             validate(&bad_sa)
                 .unwrap_err()
@@ -595,14 +543,9 @@ mod tests {
         let jwt = crate::jwt::encode_for_test(
             &serde_json::json!({"sub": "system:serviceaccount:ns:sa", "iat": 1_000_000_000, "exp": 1_000_086_400}),
         );
-        let issued =
-            IssuedToken::new(jwt, TokenType::Bound, String::new(), Some(8760 * 3600)).unwrap();
+        let issued = IssuedToken::new(jwt, TokenType::Bound, String::new(), Some(8760 * 3600)).unwrap();
         let mut err = Vec::new();
-        report(
-            &mut err,
-            &issued,
-            Timestamp::from_second(1_000_000_000).unwrap(),
-        );
+        report(&mut err, &issued, Timestamp::from_second(1_000_000_000).unwrap());
         let err = String::from_utf8(err).unwrap();
         assert_eq!(
             err,

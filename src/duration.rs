@@ -89,8 +89,7 @@ impl std::str::FromStr for GoDuration {
             if unit.is_empty() {
                 return Err(err("missing unit (one of ns, us, ms, s, m, h)"));
             }
-            let scale =
-                unit_nanos(unit).ok_or_else(|| err("unknown unit (one of ns, us, ms, s, m, h)"))?;
+            let scale = unit_nanos(unit).ok_or_else(|| err("unknown unit (one of ns, us, ms, s, m, h)"))?;
             let too_large = || err("too large");
             let int: i128 = if int_part.is_empty() {
                 0
@@ -180,10 +179,7 @@ mod tests {
     }
 
     fn secs(input: &str) -> Option<i128> {
-        input
-            .parse::<GoDuration>()
-            .ok()
-            .and_then(GoDuration::whole_seconds)
+        input.parse::<GoDuration>().ok().and_then(GoDuration::whole_seconds)
     }
 
     #[test]
@@ -214,10 +210,7 @@ mod tests {
     #[test]
     fn rejects_what_go_rejects() {
         for bad in ["", "10", "1x", "h", "1.2.3s", "-", "1d", "10 m", "3000000h"] {
-            assert!(
-                bad.parse::<GoDuration>().is_err(),
-                "{bad:?} should be rejected"
-            );
+            assert!(bad.parse::<GoDuration>().is_err(), "{bad:?} should be rejected");
         }
         let e = "1d".parse::<GoDuration>().unwrap_err().to_string();
         assert!(e.contains("\"1d\"") && e.contains("unknown unit"), "{e}");

@@ -48,9 +48,8 @@ mod tests {
 
     #[test]
     fn reads_bound_and_legacy_claims() {
-        let bound = encode_for_test(
-            &json!({"sub": "system:serviceaccount:ns:sa", "exp": 200, "iat": 100, "aud": ["x"]}),
-        );
+        let bound =
+            encode_for_test(&json!({"sub": "system:serviceaccount:ns:sa", "exp": 200, "iat": 100, "aud": ["x"]}));
         assert_eq!(
             claims(&bound).unwrap(),
             Claims {
@@ -59,9 +58,8 @@ mod tests {
                 iat: Some(100)
             }
         );
-        let legacy = encode_for_test(
-            &json!({"iss": "kubernetes/serviceaccount", "sub": "system:serviceaccount:ns:sa"}),
-        );
+        let legacy =
+            encode_for_test(&json!({"iss": "kubernetes/serviceaccount", "sub": "system:serviceaccount:ns:sa"}));
         assert_eq!(claims(&legacy).unwrap().exp, None);
     }
 

@@ -34,9 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn create(args: kubectl_satoken::cli::CreateArgs) -> anyhow::Result<()> {
     let options = CreateOptions::complete(args)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
     runtime.block_on(options.run(&mut stdout, &mut stderr))?;
     stdout.flush().map_err(CreateError::Stdout)?;

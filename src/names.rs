@@ -89,18 +89,9 @@ mod tests {
 
     #[test]
     fn default_names_are_stable_and_distinct() {
-        assert_eq!(
-            default_entry_name("kind-kind", "team-a", "ci"),
-            "kind-kind/team-a/ci"
-        );
-        assert_eq!(
-            default_entry_name("c", "ns", "sa"),
-            default_entry_name("c", "ns", "sa")
-        );
-        assert_ne!(
-            default_entry_name("c", "a", "b-c"),
-            default_entry_name("c", "a-b", "c")
-        );
+        assert_eq!(default_entry_name("kind-kind", "team-a", "ci"), "kind-kind/team-a/ci");
+        assert_eq!(default_entry_name("c", "ns", "sa"), default_entry_name("c", "ns", "sa"));
+        assert_ne!(default_entry_name("c", "a", "b-c"), default_entry_name("c", "a-b", "c"));
         assert_ne!(
             default_entry_name("c1", "ns", "sa"),
             default_entry_name("c2", "ns", "sa")

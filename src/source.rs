@@ -25,19 +25,13 @@ pub enum SourceError {
     )]
     ContextWithoutCluster { context: String, file: PathBuf },
 
-    #[error(
-        "context {context:?} refers to cluster {cluster:?}, which does not exist in the kubeconfig"
-    )]
+    #[error("context {context:?} refers to cluster {cluster:?}, which does not exist in the kubeconfig")]
     ClusterNotFound { context: String, cluster: String },
 
-    #[error(
-        "cluster {cluster:?} (in {file}) has no server; pass --server URL or fix the kubeconfig"
-    )]
+    #[error("cluster {cluster:?} (in {file}) has no server; pass --server URL or fix the kubeconfig")]
     NoServer { cluster: String, file: PathBuf },
 
-    #[error(
-        "cannot read the certificate-authority {path} of cluster {cluster:?} (named in {file})"
-    )]
+    #[error("cannot read the certificate-authority {path} of cluster {cluster:?} (named in {file})")]
     CaUnreadable {
         path: PathBuf,
         cluster: String,
@@ -82,9 +76,7 @@ pub struct Source {
 }
 
 fn str_field<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
-    body.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+    body.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 impl Source {
@@ -94,11 +86,7 @@ impl Source {
         let context = match context.or_else(|| chain.current_context()) {
             Some(name) => name.to_string(),
             None => {
-                let files: Vec<String> = chain
-                    .files
-                    .iter()
-                    .map(|f| f.path.display().to_string())
-                    .collect();
+                let files: Vec<String> = chain.files.iter().map(|f| f.path.display().to_string()).collect();
                 return Err(SourceError::NoContext {
                     files: files.join(", "),
                 });
@@ -162,11 +150,7 @@ impl Source {
     }
 
     /// A client for the source context. It sends nothing until it is used.
-    pub async fn client(
-        &self,
-        chain: &Chain,
-        request_timeout: Option<Duration>,
-    ) -> Result<kube::Client, SourceError> {
+    pub async fn client(&self, chain: &Chain, request_timeout: Option<Duration>) -> Result<kube::Client, SourceError> {
         let client_error = |source: Box<dyn std::error::Error + Send + Sync>| SourceError::Client {
             context: self.context.clone(),
             source,
@@ -223,8 +207,7 @@ mod tests {
                 p
             })
             .collect();
-        let chain =
-            Chain::load(LoadingRules::new(None, Some(paths[0].clone().into()), None)).unwrap();
+        let chain = Chain::load(LoadingRules::new(None, Some(paths[0].clone().into()), None)).unwrap();
         (dir, chain)
     }
 
@@ -268,24 +251,15 @@ clusters:
     #[test]
     fn names_what_is_missing() {
         let (_dir, chain) = chain_of(&[("config", CONFIG)]);
-        let err = Source::resolve(&chain, Some("nope"))
-            .unwrap_err()
-            .to_string();
+        let err = Source::resolve(&chain, Some("nope")).unwrap_err().to_string();
         assert_eq!(
             err,
             "context \"nope\" does not exist; kubectl config get-contexts lists the contexts"
         );
-        let err = Source::resolve(&chain, Some("nocluster"))
-            .unwrap_err()
-            .to_string();
+        let err = Source::resolve(&chain, Some("nocluster")).unwrap_err().to_string();
         assert!(err.contains("refers to cluster \"missing\""), "{err}");
-        let err = Source::resolve(&chain, Some("dev"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("cannot read the certificate-authority"),
-            "{err}"
-        );
+        let err = Source::resolve(&chain, Some("dev")).unwrap_err().to_string();
+        assert!(err.contains("cannot read the certificate-authority"), "{err}");
         let (_dir, chain) = chain_of(&[("config", "apiVersion: v1\nkind: Config\n")]);
         let err = Source::resolve(&chain, None).unwrap_err().to_string();
         assert!(err.starts_with("no context is set"), "{err}");

@@ -54,12 +54,7 @@ fn rfc3339(ts: Timestamp) -> String {
 }
 
 impl NewEntries {
-    pub fn new(
-        names: EntryNames,
-        cluster: &SourceCluster,
-        token: &IssuedToken,
-        provenance: &Provenance,
-    ) -> Self {
+    pub fn new(names: EntryNames, cluster: &SourceCluster, token: &IssuedToken, provenance: &Provenance) -> Self {
         let owned = || {
             let mut fields = Map::new();
             fields.insert("context".into(), json!(names.context));

@@ -5,9 +5,7 @@ mod support;
 
 use std::process::Command;
 
-use support::{
-    Namespace, admin, admin_apply, admin_kubeconfig, admin_ok, eventually, jwt_claims, run, yaml,
-};
+use support::{Namespace, admin, admin_apply, admin_kubeconfig, admin_ok, eventually, jwt_claims, run, yaml};
 
 /// Server URL and CA file of the test cluster, for requests made with a bare token.
 struct Endpoint {
@@ -20,11 +18,7 @@ fn endpoint() -> Endpoint {
     let cluster = &config["clusters"][0]["cluster"];
     use base64::Engine;
     let pem = base64::engine::general_purpose::STANDARD
-        .decode(
-            cluster["certificate-authority-data"]
-                .as_str()
-                .expect("CA data"),
-        )
+        .decode(cluster["certificate-authority-data"].as_str().expect("CA data"))
         .expect("base64 CA");
     let ca = tempfile::NamedTempFile::new().expect("temp file");
     std::fs::write(ca.path(), pem).expect("write CA");
@@ -73,9 +67,7 @@ fn filled(ns: &str, name: &str) -> serde_json::Value {
     eventually(20, "the tokens controller to fill the Secret", || {
         let out = admin(["get", "secret", name, "-n", ns, "-o", "json"]);
         let secret: serde_json::Value = serde_json::from_str(&out.stdout_text()).ok()?;
-        secret["data"]["token"]
-            .is_string()
-            .then(|| secret["data"].clone())
+        secret["data"]["token"].is_string().then(|| secret["data"].clone())
     })
 }
 
@@ -113,18 +105,10 @@ fn s2_s3_token_request_mints_a_new_working_token_each_time() {
 
     let whoami = as_token(
         &first,
-        &[
-            "auth",
-            "whoami",
-            "-o",
-            "jsonpath={.status.userInfo.username}",
-        ],
+        &["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"],
     )
     .ok();
-    assert_eq!(
-        whoami.stdout_text(),
-        format!("system:serviceaccount:{}:app", ns.name)
-    );
+    assert_eq!(whoami.stdout_text(), format!("system:serviceaccount:{}:app", ns.name));
     as_token(&first, &["get", "pods", "-n", &ns.name]).ok();
     as_token(&first, &["get", "pods", "-n", "default"])
         .fails()
@@ -135,16 +119,9 @@ fn s2_s3_token_request_mints_a_new_working_token_each_time() {
 fn s4_no_duration_and_zero_both_give_one_hour() {
     let ns = Namespace::new("s4");
     admin_ok(["create", "serviceaccount", "app", "-n", &ns.name]);
+    assert_eq!(lifetime(&create_token(&ns.name, "app", &[]).ok().stdout_text()), 3600);
     assert_eq!(
-        lifetime(&create_token(&ns.name, "app", &[]).ok().stdout_text()),
-        3600
-    );
-    assert_eq!(
-        lifetime(
-            &create_token(&ns.name, "app", &["--duration=0s"])
-                .ok()
-                .stdout_text()
-        ),
+        lifetime(&create_token(&ns.name, "app", &["--duration=0s"]).ok().stdout_text()),
         3600
     );
 }
@@ -160,11 +137,7 @@ fn s5_the_server_accepts_10_minutes_to_2_pow_32_seconds() {
         .fails()
         .stderr_has("may not specify a duration larger than 2^32 seconds");
     assert_eq!(
-        lifetime(
-            &create_token(&ns.name, "app", &["--duration=600s"])
-                .ok()
-                .stdout_text()
-        ),
+        lifetime(&create_token(&ns.name, "app", &["--duration=600s"]).ok().stdout_text()),
         600
     );
     let longest = create_token(&ns.name, "app", &["--duration=4294967296s"])
@@ -216,11 +189,9 @@ fn s9_deleting_the_service_account_deletes_its_token_secrets_and_a_new_one_gets_
     let old = decoded(&filled(&ns.name, "app-token"), "token");
 
     admin_ok(["delete", "serviceaccount", "app", "-n", &ns.name]);
-    eventually(
-        20,
-        "the token Secret to be deleted with its ServiceAccount",
-        || (!admin(["get", "secret", "app-token", "-n", &ns.name]).success()).then_some(()),
-    );
+    eventually(20, "the token Secret to be deleted with its ServiceAccount", || {
+        (!admin(["get", "secret", "app-token", "-n", &ns.name]).success()).then_some(())
+    });
 
     admin_ok(["create", "serviceaccount", "app", "-n", &ns.name]);
     token_secret(&ns.name, "app-token", "app");
@@ -236,17 +207,12 @@ fn s9_deleting_the_service_account_deletes_its_token_secrets_and_a_new_one_gets_
 fn the_admin_kubeconfig_is_a_system_masters_admin_and_shows_the_server_version() {
     let whoami = admin_ok(["auth", "whoami", "-o", "json"]);
     let review: serde_json::Value = serde_json::from_str(&whoami.stdout_text()).expect("json");
-    let groups = review["status"]["userInfo"]["groups"]
-        .as_array()
-        .expect("groups");
+    let groups = review["status"]["userInfo"]["groups"].as_array().expect("groups");
     assert!(groups.iter().any(|g| g == "system:masters"), "{review}");
     let version = admin_ok(["version", "-o", "json"]);
     let version: serde_json::Value = serde_json::from_str(&version.stdout_text()).expect("json");
-    let pinned = std::fs::read_to_string(support::repo().join("tests/cluster/kubernetes/go.mod"))
-        .expect("go.mod");
-    let git_version = version["serverVersion"]["gitVersion"]
-        .as_str()
-        .expect("gitVersion");
+    let pinned = std::fs::read_to_string(support::repo().join("tests/cluster/kubernetes/go.mod")).expect("go.mod");
+    let git_version = version["serverVersion"]["gitVersion"].as_str().expect("gitVersion");
     assert!(
         pinned.contains(&format!("k8s.io/kubernetes {git_version}")),
         "server {git_version} is not the pinned one"

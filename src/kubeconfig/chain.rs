@@ -245,17 +245,16 @@ impl Chain {
             if let Some(body) = item.get_mut(section.inner_key()) {
                 prepare_body(section, body, &base_dir(&file.path));
             }
-            let converted =
-                serde_json::from_value(item).map_err(|e| KubeconfigError::InvalidEntry {
-                    section,
-                    name: items(&file.doc, section)
-                        .get(i)
-                        .and_then(item_name)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    path: file.path.clone(),
-                    message: redact(&e.to_string()),
-                })?;
+            let converted = serde_json::from_value(item).map_err(|e| KubeconfigError::InvalidEntry {
+                section,
+                name: items(&file.doc, section)
+                    .get(i)
+                    .and_then(item_name)
+                    .unwrap_or_default()
+                    .to_owned(),
+                path: file.path.clone(),
+                message: redact(&e.to_string()),
+            })?;
             out.push(converted);
         }
         Ok(out)
@@ -265,11 +264,7 @@ impl Chain {
 /// Top-level fields other than the lists and `current-context`: the first file that has
 /// one (non-null) wins, key by key.
 fn merge_top_level(out: &mut Kubeconfig, file: &KubeconfigFile) -> Result<(), KubeconfigError> {
-    fn field<T: DeserializeOwned>(
-        key: &str,
-        value: &Value,
-        path: &Path,
-    ) -> Result<T, KubeconfigError> {
+    fn field<T: DeserializeOwned>(key: &str, value: &Value, path: &Path) -> Result<T, KubeconfigError> {
         serde_json::from_value(value.clone()).map_err(|e| KubeconfigError::InvalidField {
             field: key.to_owned(),
             path: path.to_path_buf(),
@@ -295,9 +290,7 @@ fn merge_top_level(out: &mut Kubeconfig, file: &KubeconfigFile) -> Result<(), Ku
             }
             "preferences" | "extensions" | "kind" | "apiVersion" => {}
             _ => {
-                out.other
-                    .entry(key.clone())
-                    .or_insert_with(|| value.clone());
+                out.other.entry(key.clone()).or_insert_with(|| value.clone());
             }
         }
     }
@@ -350,8 +343,7 @@ fn prepare_body(section: Section, body: &mut Value, base: &Path) {
             }
         }
         Section::Contexts => {
-            map.entry("cluster")
-                .or_insert_with(|| Value::String(String::new()));
+            map.entry("cluster").or_insert_with(|| Value::String(String::new()));
         }
     }
 }
@@ -457,15 +449,9 @@ a-only-top: 2
     fn debug_output_holds_no_credentials() {
         let (_dir, a, b) = two_files();
         let chain = Chain::load(rules_for(&[&a, &b])).unwrap();
-        let shown = format!(
-            "{chain:?} {:?}",
-            chain.entry(Section::Users, "b-user").unwrap()
-        );
+        let shown = format!("{chain:?} {:?}", chain.entry(Section::Users, "b-user").unwrap());
         assert!(shown.contains("b-user"), "{shown}");
-        assert!(
-            !shown.contains("b-token") && !shown.contains("from-b"),
-            "{shown}"
-        );
+        assert!(!shown.contains("b-token") && !shown.contains("from-b"), "{shown}");
     }
 
     #[test]
@@ -494,10 +480,7 @@ a-only-top: 2
         let f = dir.path().join("nope");
         let rules = LoadingRules::new(Some(f.clone()), None, None);
         let err = Chain::load(rules.clone()).unwrap_err();
-        assert!(
-            matches!(err, KubeconfigError::ExplicitMissing { .. }),
-            "{err}"
-        );
+        assert!(matches!(err, KubeconfigError::ExplicitMissing { .. }), "{err}");
         assert!(err.to_string().contains(&*f.to_string_lossy()));
         let chain = Chain::load_allow_missing(rules).unwrap();
         assert!(!chain.files[0].exists);
@@ -522,10 +505,7 @@ a-only-top: 2
 
         fs::write(&bad, "users: [token-in-a-list]\n").unwrap();
         let err = Chain::load(rules_for(&[&bad])).unwrap_err();
-        assert!(
-            err.to_string().contains("users[0] is not a mapping"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("users[0] is not a mapping"), "{err}");
         assert!(!err.to_string().contains("token-in-a-list"), "{err}");
     }
 
@@ -574,10 +554,7 @@ a-only-top: 2
         assert_eq!(only_b.certificate_authority.as_deref(), ca.to_str());
 
         let user = kc.auth_infos[0].auth_info.as_ref().unwrap();
-        assert!(
-            user.token.is_none(),
-            "user fields must not mix across files"
-        );
+        assert!(user.token.is_none(), "user fields must not mix across files");
         let cert = adir.join("certs/client.crt");
         assert_eq!(user.client_certificate.as_deref(), cert.to_str());
         assert_eq!(user.client_key.as_deref(), Some("/abs/client.key"));
@@ -590,10 +567,7 @@ a-only-top: 2
         let tok = bdir.join("tok");
         assert_eq!(b_user.token_file.as_deref(), tok.to_str());
         // A bare command is a PATH lookup and stays as it is.
-        assert_eq!(
-            b_user.exec.as_ref().unwrap().command.as_deref(),
-            Some("aws")
-        );
+        assert_eq!(b_user.exec.as_ref().unwrap().command.as_deref(), Some("aws"));
 
         let ctxs: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(ctxs, ["shared", "b-ctx", "no-cluster"]);
@@ -615,7 +589,11 @@ a-only-top: 2
     fn invalid_entry_names_file_and_entry_without_the_value() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("config");
-        fs::write(&f, "users:\n- name: u\n  user: {token: [SECRET-IN-LIST]}\n- name: v\n  user: {token: 1234567}\n").unwrap();
+        fs::write(
+            &f,
+            "users:\n- name: u\n  user: {token: [SECRET-IN-LIST]}\n- name: v\n  user: {token: 1234567}\n",
+        )
+        .unwrap();
         let chain = Chain::load(rules_for(&[&f])).unwrap();
         let err = chain.to_kube().unwrap_err();
         let msg = err.to_string();

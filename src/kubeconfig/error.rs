@@ -142,10 +142,7 @@ mod tests {
         let m = redact("invalid type: integer `12345`, expected a string");
         assert!(!m.contains("12345"), "{m}");
         let m = redact("unknown variant `Sometimes`, expected one of `Never`, `Always`");
-        assert_eq!(
-            m,
-            "unknown variant <redacted>, expected one of `Never`, `Always`"
-        );
+        assert_eq!(m, "unknown variant <redacted>, expected one of `Never`, `Always`");
         let m = redact("invalid type: string \"unterminated");
         assert!(!m.contains("unterminated"), "{m}");
     }

@@ -110,14 +110,8 @@ mod tests {
 
     #[test]
     fn lock_path_appends_to_the_listed_path() {
-        assert_eq!(
-            lock_path(Path::new("/x/config")),
-            PathBuf::from("/x/config.lock")
-        );
-        assert_eq!(
-            lock_path(Path::new("rel/k.yaml")),
-            PathBuf::from("rel/k.yaml.lock")
-        );
+        assert_eq!(lock_path(Path::new("/x/config")), PathBuf::from("/x/config.lock"));
+        assert_eq!(lock_path(Path::new("rel/k.yaml")), PathBuf::from("rel/k.yaml.lock"));
     }
 
     #[test]
@@ -127,11 +121,7 @@ mod tests {
         let b = dir.path().join("sub").join("b");
         let locks = Locks::acquire(&[b.clone(), a.clone(), a.clone()], Duration::ZERO).unwrap();
         assert!(lock_path(&a).exists() && lock_path(&b).exists());
-        assert_eq!(
-            locks.held,
-            [lock_path(&a), lock_path(&b)],
-            "sorted, deduplicated"
-        );
+        assert_eq!(locks.held, [lock_path(&a), lock_path(&b)], "sorted, deduplicated");
         drop(locks);
         assert!(!lock_path(&a).exists() && !lock_path(&b).exists());
         // The kubeconfigs themselves are not created.
@@ -154,10 +144,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("new").join("config");
         let locks = Locks::acquire(std::slice::from_ref(&f), Duration::ZERO).unwrap();
-        let mode = fs::metadata(dir.path().join("new"))
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = fs::metadata(dir.path().join("new")).unwrap().permissions().mode();
         // umask may only take bits away.
         assert_eq!(mode & 0o7022, 0, "{mode:o}");
         assert_eq!(mode & 0o700, 0o700, "{mode:o}");

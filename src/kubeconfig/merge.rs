@@ -77,12 +77,7 @@ pub fn merge(rules: &LoadingRules, req: &MergeRequest) -> Result<MergeReport, Ku
             path: file.path.clone(),
             error: source,
         })?;
-        staged.push(stage(
-            &file.path,
-            &target,
-            text.as_bytes(),
-            ModePolicy::KeepExisting,
-        )?);
+        staged.push(stage(&file.path, &target, text.as_bytes(), ModePolicy::KeepExisting)?);
     }
     for file in staged {
         file.commit()?;
@@ -126,17 +121,15 @@ fn apply(
             }
         }
     }
-    let dest = chain
-        .files
-        .iter()
-        .position(|f| f.path == destination)
-        .ok_or_else(|| KubeconfigError::InvalidRequest {
-            // The destination is always one of the listed files; this is a bug guard.
-            message: format!(
-                "destination {} is not in the kubeconfig chain",
-                destination.display()
-            ),
-        })?;
+    let dest =
+        chain
+            .files
+            .iter()
+            .position(|f| f.path == destination)
+            .ok_or_else(|| KubeconfigError::InvalidRequest {
+                // The destination is always one of the listed files; this is a bug guard.
+                message: format!("destination {} is not in the kubeconfig chain", destination.display()),
+            })?;
     let mut docs: Vec<Map<String, Value>> = chain.files.iter().map(|f| f.doc.clone()).collect();
     let mut report = MergeReport::default();
 
@@ -203,10 +196,7 @@ fn append_item(doc: &mut Map<String, Value>, section: Section, name: &str, body:
         Some(Value::Array(list)) => list.push(Value::Object(item)),
         // Absent or null (shapes are checked at load): a list with just this item.
         _ => {
-            doc.insert(
-                section.list_key().to_owned(),
-                Value::Array(vec![Value::Object(item)]),
-            );
+            doc.insert(section.list_key().to_owned(), Value::Array(vec![Value::Object(item)]));
         }
     }
 }
@@ -235,10 +225,7 @@ mod tests {
 
     fn req(entries: Vec<(Section, &str, Value)>) -> MergeRequest {
         MergeRequest {
-            entries: entries
-                .into_iter()
-                .map(|(s, n, b)| (s, n.to_owned(), b))
-                .collect(),
+            entries: entries.into_iter().map(|(s, n, b)| (s, n.to_owned(), b)).collect(),
             set_current: None,
             overwrite: false,
             lock_timeout: Duration::from_millis(100),
@@ -312,10 +299,7 @@ current-context: prod
         assert!(!a.exists());
         let doc = read(&b);
         let keys: Vec<&str> = doc.keys().map(String::as_str).collect();
-        assert_eq!(
-            keys,
-            ["apiVersion", "kind", "clusters", "users", "contexts"]
-        );
+        assert_eq!(keys, ["apiVersion", "kind", "clusters", "users", "contexts"]);
         assert_eq!(doc["apiVersion"], json!("v1"));
         assert_eq!(doc["kind"], json!("Config"));
         assert_eq!(
@@ -330,10 +314,7 @@ current-context: prod
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                fs::metadata(&b).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(fs::metadata(&b).unwrap().permissions().mode() & 0o777, 0o600);
         }
         assert_eq!(listing(dir.path()), ["sub"]);
         assert_eq!(listing(&dir.path().join("sub")), ["b"]);
@@ -360,11 +341,7 @@ current-context: prod
             &req(vec![(Section::Clusters, "new2", managed("s"))]),
         )
         .unwrap();
-        assert_eq!(
-            read(&a)["clusters"][0]["name"],
-            json!("new2"),
-            "both exist: a gets it"
-        );
+        assert_eq!(read(&a)["clusters"][0]["name"], json!("new2"), "both exist: a gets it");
         assert_eq!(fs::read(&b).unwrap(), before_b, "b untouched");
     }
 
@@ -377,10 +354,7 @@ current-context: prod
         let mut r = req(sa_entries());
         r.set_current = Some("sa".into());
         let report = merge(&rules, &r).unwrap();
-        assert_eq!(
-            report.current_context_file.as_deref(),
-            Some(explicit.as_path())
-        );
+        assert_eq!(report.current_context_file.as_deref(), Some(explicit.as_path()));
         let doc = read(&explicit);
         assert_eq!(doc["current-context"], json!("sa"));
         assert_eq!(doc["contexts"][0]["name"], json!("sa"));
@@ -398,11 +372,7 @@ current-context: prod
         let before = read(&b);
         let report = merge(
             &env_rules(&[&a, &b]),
-            &req(vec![(
-                Section::Clusters,
-                "sa-cluster",
-                managed("https://new"),
-            )]),
+            &req(vec![(Section::Clusters, "sa-cluster", managed("https://new"))]),
         )
         .unwrap();
         assert_eq!(
@@ -451,11 +421,7 @@ current-context: prod
         ]);
         let err = merge(&env_rules(&[&a, &b]), &r).unwrap_err();
         match &err {
-            KubeconfigError::ForeignEntry {
-                section,
-                name,
-                file,
-            } => {
+            KubeconfigError::ForeignEntry { section, name, file } => {
                 assert_eq!(
                     (*section, name.as_str(), file.as_path()),
                     (Section::Users, "admin", b.as_path())
@@ -468,10 +434,7 @@ current-context: prod
             msg.contains("user \"admin\"") && msg.contains(&*b.to_string_lossy()),
             "{msg}"
         );
-        assert!(
-            !msg.contains("ADMIN") && !msg.contains("NEW-SECRET"),
-            "{msg}"
-        );
+        assert!(!msg.contains("ADMIN") && !msg.contains("NEW-SECRET"), "{msg}");
         assert_eq!(fs::read(&a).unwrap(), before_a);
         assert_eq!(fs::read(&b).unwrap(), before_b);
         assert_eq!(listing(dir.path()), ["a", "b"], "no lock or temp file left");
@@ -538,10 +501,7 @@ current-context: prod
         merge(&env_rules(&[&f]), &r).unwrap();
         let doc = read(&f);
         assert_eq!(doc["current-context"], json!("other"));
-        assert_eq!(
-            doc.keys().next_back().map(String::as_str),
-            Some("current-context")
-        );
+        assert_eq!(doc.keys().next_back().map(String::as_str), Some("current-context"));
         assert_eq!(doc.keys().nth(2).map(String::as_str), Some("top-unknown"));
     }
 
@@ -558,14 +518,8 @@ current-context: prod
         assert!(matches!(err, KubeconfigError::Locked { .. }), "{msg}");
         assert!(msg.contains(&*lock_path(&b).to_string_lossy()), "{msg}");
         assert_eq!(fs::read(&b).unwrap(), before);
-        assert!(
-            !a.exists() && !lock_path(&a).exists(),
-            "our own lock on a was released"
-        );
-        assert!(
-            lock_path(&b).exists(),
-            "someone else's lock is not ours to remove"
-        );
+        assert!(!a.exists() && !lock_path(&a).exists(), "our own lock on a was released");
+        assert!(lock_path(&b).exists(), "someone else's lock is not ours to remove");
     }
 
     #[test]
@@ -600,16 +554,8 @@ current-context: prod
         std::os::unix::fs::symlink("dotfiles/kubeconfig", &link).unwrap();
         let report = merge(&env_rules(&[&link]), &req(sa_entries())).unwrap();
         assert!(report.written.iter().all(|(_, _, f)| *f == link));
-        assert!(
-            fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
-        assert_eq!(
-            fs::read_link(&link).unwrap(),
-            PathBuf::from("dotfiles/kubeconfig")
-        );
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read_link(&link).unwrap(), PathBuf::from("dotfiles/kubeconfig"));
         assert_eq!(read(&real)["contexts"][1]["name"], json!("sa"));
         assert_eq!(
             listing(&real_dir),
@@ -628,10 +574,7 @@ current-context: prod
         fs::write(&f, EXISTING).unwrap();
         fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
         merge(&env_rules(&[&f]), &req(sa_entries())).unwrap();
-        assert_eq!(
-            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
-            0o644
-        );
+        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o644);
     }
 
     #[cfg(unix)]
@@ -643,20 +586,13 @@ current-context: prod
         let b = dir.path().join("b");
         fs::write(&a, EXISTING).unwrap();
         fs::write(&b, EXISTING).unwrap();
-        let (ino_a, ino_b) = (
-            fs::metadata(&a).unwrap().ino(),
-            fs::metadata(&b).unwrap().ino(),
-        );
+        let (ino_a, ino_b) = (fs::metadata(&a).unwrap().ino(), fs::metadata(&b).unwrap().ino());
         merge(
             &env_rules(&[&a, &b]),
             &req(vec![(Section::Clusters, "x", managed("x"))]),
         )
         .unwrap();
-        assert_ne!(
-            fs::metadata(&a).unwrap().ino(),
-            ino_a,
-            "a was replaced atomically"
-        );
+        assert_ne!(fs::metadata(&a).unwrap().ino(), ino_a, "a was replaced atomically");
         assert_eq!(fs::metadata(&b).unwrap().ino(), ino_b, "b was not touched");
     }
 
@@ -679,11 +615,7 @@ current-context: prod
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("config");
         fs::write(&f, "apiVersion: v1\nclusters: null\nkind: Config\n").unwrap();
-        merge(
-            &env_rules(&[&f]),
-            &req(vec![(Section::Clusters, "c", managed("s"))]),
-        )
-        .unwrap();
+        merge(&env_rules(&[&f]), &req(vec![(Section::Clusters, "c", managed("s"))])).unwrap();
         let doc = read(&f);
         let keys: Vec<&str> = doc.keys().map(String::as_str).collect();
         assert_eq!(keys, ["apiVersion", "clusters", "kind"]);
@@ -702,10 +634,7 @@ current-context: prod
             },
         ] {
             let err = merge(&env_rules(&[&f]), &r).unwrap_err();
-            assert!(
-                matches!(err, KubeconfigError::InvalidRequest { .. }),
-                "{err}"
-            );
+            assert!(matches!(err, KubeconfigError::InvalidRequest { .. }), "{err}");
         }
         assert!(listing(dir.path()).is_empty());
     }
@@ -714,10 +643,7 @@ current-context: prod
     fn debug_of_a_request_shows_no_body() {
         let r = req(sa_entries());
         let shown = format!("{r:?}");
-        assert!(
-            shown.contains("sa-user") && !shown.contains("T0KEN"),
-            "{shown}"
-        );
+        assert!(shown.contains("sa-user") && !shown.contains("T0KEN"), "{shown}");
     }
 
     #[test]

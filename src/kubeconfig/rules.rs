@@ -52,11 +52,7 @@ impl LoadingRules {
     /// `~/.kube/config`. Without a home directory client-go joins an empty home, which
     /// gives the relative `.kube/config`; do the same.
     pub fn home_file(&self) -> PathBuf {
-        self.home
-            .clone()
-            .unwrap_or_default()
-            .join(".kube")
-            .join("config")
+        self.home.clone().unwrap_or_default().join(".kube").join("config")
     }
 
     /// The files of the chain, highest precedence first.
@@ -65,11 +61,7 @@ impl LoadingRules {
             return vec![explicit.clone()];
         }
         let env = self.env_files();
-        if env.is_empty() {
-            vec![self.home_file()]
-        } else {
-            env
-        }
+        if env.is_empty() { vec![self.home_file()] } else { env }
     }
 
     /// The file that receives a new entry and `current-context`: the explicit file; else
@@ -125,18 +117,10 @@ mod tests {
         assert_eq!(rules.precedence(), [PathBuf::from("/home/u/.kube/config")]);
         assert_eq!(rules.destination(), PathBuf::from("/home/u/.kube/config"));
         // Set but empty, or only separators: still the home file.
-        let envs: &[&str] = if cfg!(unix) {
-            &["", ":", "::"]
-        } else {
-            &["", ";"]
-        };
+        let envs: &[&str] = if cfg!(unix) { &["", ":", "::"] } else { &["", ";"] };
         for env in envs {
             let rules = LoadingRules::new(None, Some(env.into()), Some("/home/u".into()));
-            assert_eq!(
-                rules.precedence(),
-                [PathBuf::from("/home/u/.kube/config")],
-                "{env:?}"
-            );
+            assert_eq!(rules.precedence(), [PathBuf::from("/home/u/.kube/config")], "{env:?}");
             assert_eq!(rules.destination(), PathBuf::from("/home/u/.kube/config"));
         }
         let rules = LoadingRules::new(None, None, None);
@@ -158,11 +142,7 @@ mod tests {
         let rules = LoadingRules::new(None, Some("/a::/b:/a:/c:".into()), None);
         assert_eq!(
             rules.precedence(),
-            [
-                PathBuf::from("/a"),
-                PathBuf::from("/b"),
-                PathBuf::from("/c")
-            ]
+            [PathBuf::from("/a"), PathBuf::from("/b"), PathBuf::from("/c")]
         );
     }
 

@@ -46,12 +46,10 @@ impl fmt::Display for Section {
 
 /// Whether an entry body carries this tool's marker extension.
 pub fn is_managed(body: &Value) -> bool {
-    body.get("extensions")
-        .and_then(Value::as_array)
-        .is_some_and(|list| {
-            list.iter()
-                .any(|ext| ext.get("name").and_then(Value::as_str) == Some(MARKER))
-        })
+    body.get("extensions").and_then(Value::as_array).is_some_and(|list| {
+        list.iter()
+            .any(|ext| ext.get("name").and_then(Value::as_str) == Some(MARKER))
+    })
 }
 
 /// The items of a section's list in a document; absent or `null` lists are empty.

@@ -81,10 +81,7 @@ pub(crate) fn stage(
         ModePolicy::KeepExisting => fs::metadata(target).ok().filter(|m| m.is_file()),
         ModePolicy::Private => None,
     };
-    let prefix = format!(
-        ".{}.",
-        target.file_name().unwrap_or_default().to_string_lossy()
-    );
+    let prefix = format!(".{}.", target.file_name().unwrap_or_default().to_string_lossy());
     let mut tmp = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
@@ -94,9 +91,7 @@ pub(crate) fn stage(
     match &existing {
         Some(meta) => {
             copy_owner(tmp.as_file(), meta);
-            tmp.as_file()
-                .set_permissions(meta.permissions())
-                .map_err(write_error)?;
+            tmp.as_file().set_permissions(meta.permissions()).map_err(write_error)?;
         }
         None => set_private(tmp.as_file()).map_err(write_error)?,
     }
@@ -113,12 +108,10 @@ impl Staged {
     pub(crate) fn commit(self) -> Result<(), KubeconfigError> {
         let shown = self.shown;
         let dir = parent_dir(&self.target).to_path_buf();
-        self.tmp
-            .persist(&self.target)
-            .map_err(|e| KubeconfigError::Write {
-                path: shown.clone(),
-                error: e.error,
-            })?;
+        self.tmp.persist(&self.target).map_err(|e| KubeconfigError::Write {
+            path: shown.clone(),
+            error: e.error,
+        })?;
         sync_dir(&dir).map_err(|source| KubeconfigError::Write {
             path: shown,
             error: source,
@@ -132,9 +125,7 @@ impl Staged {
         self.tmp
             .persist_noclobber(&self.target)
             .map_err(|e| match e.error.kind() {
-                io::ErrorKind::AlreadyExists => KubeconfigError::Exists {
-                    path: shown.clone(),
-                },
+                io::ErrorKind::AlreadyExists => KubeconfigError::Exists { path: shown.clone() },
                 _ => KubeconfigError::Write {
                     path: shown.clone(),
                     error: e.error,
@@ -157,11 +148,7 @@ pub fn write_new(path: &Path, contents: &[u8], force: bool) -> Result<(), Kubeco
         });
     }
     let staged = stage(path, path, contents, ModePolicy::Private)?;
-    if force {
-        staged.commit()
-    } else {
-        staged.commit_new()
-    }
+    if force { staged.commit() } else { staged.commit_new() }
 }
 
 #[cfg(unix)]
@@ -232,11 +219,7 @@ mod tests {
         assert!(matches!(err, KubeconfigError::Exists { .. }), "{err}");
         assert!(err.to_string().contains(&*f.to_string_lossy()));
         assert_eq!(fs::read(&f).unwrap(), b"one");
-        assert_eq!(
-            entries(f.parent().unwrap()),
-            ["sa.kubeconfig"],
-            "no temp file left"
-        );
+        assert_eq!(entries(f.parent().unwrap()), ["sa.kubeconfig"], "no temp file left");
     }
 
     #[cfg(unix)]
@@ -265,12 +248,7 @@ mod tests {
             Err(KubeconfigError::Exists { .. })
         ));
         write_new(&link, b"x", true).unwrap();
-        assert!(
-            !fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
+        assert!(!fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(fs::read(&elsewhere).unwrap(), b"keep");
     }
 
@@ -311,10 +289,7 @@ mod tests {
         std::os::unix::fs::symlink(&link, &link2).unwrap();
         assert_eq!(resolve_target(&link2).unwrap(), dir.path().join("real"));
         fs::write(&real, "").unwrap();
-        assert_eq!(
-            resolve_target(&link2).unwrap(),
-            fs::canonicalize(&real).unwrap()
-        );
+        assert_eq!(resolve_target(&link2).unwrap(), fs::canonicalize(&real).unwrap());
         let plain = dir.path().join("plain");
         assert_eq!(resolve_target(&plain).unwrap(), plain);
         let a = dir.path().join("loop-a");

@@ -46,9 +46,7 @@ fn decode(bytes: &[u8], path: &Path) -> Result<String, KubeconfigError> {
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
-        [0xEF, 0xBB, 0xBF, rest @ ..] => {
-            String::from_utf8(rest.to_vec()).map_err(|_| invalid("UTF-8"))
-        }
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).map_err(|_| invalid("UTF-8")),
         _ => String::from_utf8(bytes.to_vec()).map_err(|_| invalid("UTF-8")),
     }
 }
@@ -81,17 +79,15 @@ pub(crate) fn parse_doc(bytes: &[u8], path: &Path) -> Result<Map<String, Value>,
 
 /// Emits a document as YAML text.
 pub(crate) fn emit_doc(doc: &Map<String, Value>) -> Result<String, KubeconfigError> {
-    serde_saphyr::to_string_with_options(doc, emit_options()).map_err(|e| KubeconfigError::Emit {
-        message: e.to_string(),
-    })
+    serde_saphyr::to_string_with_options(doc, emit_options())
+        .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
 }
 
 /// Emits any value (normally a whole kubeconfig) as YAML text, with the same writer
 /// settings used for merged files.
 pub fn to_yaml(doc: &Value) -> Result<String, KubeconfigError> {
-    serde_saphyr::to_string_with_options(doc, emit_options()).map_err(|e| KubeconfigError::Emit {
-        message: e.to_string(),
-    })
+    serde_saphyr::to_string_with_options(doc, emit_options())
+        .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
 }
 
 #[cfg(test)]
@@ -341,16 +337,10 @@ extensions:
         assert_eq!(m["kind"], json!("Config"));
         let mut le = vec![0xFF, 0xFE];
         le.extend("kind: Config\n".encode_utf16().flat_map(u16::to_le_bytes));
-        assert_eq!(
-            parse_doc(&le, Path::new("x")).unwrap()["kind"],
-            json!("Config")
-        );
+        assert_eq!(parse_doc(&le, Path::new("x")).unwrap()["kind"], json!("Config"));
         let mut be = vec![0xFE, 0xFF];
         be.extend("kind: Config\n".encode_utf16().flat_map(u16::to_be_bytes));
-        assert_eq!(
-            parse_doc(&be, Path::new("x")).unwrap()["kind"],
-            json!("Config")
-        );
+        assert_eq!(parse_doc(&be, Path::new("x")).unwrap()["kind"], json!("Config"));
     }
 
     #[test]
@@ -361,19 +351,10 @@ extensions:
 
     #[test]
     fn bad_files_are_errors_naming_the_file() {
-        for text in [
-            "a: [\n",
-            "- 1\n- 2\n",
-            "just text\n",
-            "a: 1\n---\nb: 2\n",
-            "x: .inf\n",
-        ] {
+        for text in ["a: [\n", "- 1\n- 2\n", "just text\n", "a: 1\n---\nb: 2\n", "x: .inf\n"] {
             let err = parse(text).unwrap_err();
             let msg = err.to_string();
-            assert!(
-                matches!(err, KubeconfigError::Parse { .. }),
-                "{text:?}: {msg}"
-            );
+            assert!(matches!(err, KubeconfigError::Parse { .. }), "{text:?}: {msg}");
             assert!(msg.contains("\"/k/config\""), "{msg}");
         }
         let err = parse_doc(b"a: \xFF\n", Path::new("/k/bin")).unwrap_err();

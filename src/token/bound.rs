@@ -53,9 +53,7 @@ pub async fn issue_bound(
         .create_token_request(service_account, &PostParams::default(), &request.to_api())
         .await
         .map_err(|e| {
-            let verb = format!(
-                "create tokens for serviceaccount {service_account:?} in namespace {namespace:?}"
-            );
+            let verb = format!("create tokens for serviceaccount {service_account:?} in namespace {namespace:?}");
             TokenError::from_api(e, &verb, namespace, service_account)
         })?;
     let token = response

@@ -11,8 +11,11 @@ pub enum TokenError {
     ServiceAccountNotFound { namespace: String, name: String },
 
     #[error(
-        "not allowed to {verb}: {message}; ask a cluster admin for RBAC permission, or use another --context"
+        "namespace {namespace:?} not found; create it and the ServiceAccount with: kubectl create namespace {namespace} && kubectl create serviceaccount {name} -n {namespace}"
     )]
+    NamespaceNotFound { namespace: String, name: String },
+
+    #[error("not allowed to {verb}: {message}; ask a cluster admin for RBAC permission, or use another --context")]
     Forbidden { verb: String, message: String },
 
     #[error("the server rejected the token request: {0}")]
@@ -54,24 +57,21 @@ pub enum TokenError {
 
 impl TokenError {
     /// Maps an API error to the message a user can act on; `verb` says what was attempted.
-    pub(crate) fn from_api(
-        err: kube::Error,
-        verb: &str,
-        namespace: &str,
-        service_account: &str,
-    ) -> Self {
+    pub(crate) fn from_api(err: kube::Error, verb: &str, namespace: &str, service_account: &str) -> Self {
         match err {
             kube::Error::Api(status) => match status.code {
                 403 => TokenError::Forbidden {
                     verb: verb.to_string(),
                     message: status.message.clone(),
                 },
-                404 if status_names_service_account(&status) => {
-                    TokenError::ServiceAccountNotFound {
-                        namespace: namespace.to_string(),
-                        name: service_account.to_string(),
-                    }
-                }
+                404 if status_names(&status, "serviceaccounts") => TokenError::ServiceAccountNotFound {
+                    namespace: namespace.to_string(),
+                    name: service_account.to_string(),
+                },
+                404 if status_names(&status, "namespaces") => TokenError::NamespaceNotFound {
+                    namespace: namespace.to_string(),
+                    name: service_account.to_string(),
+                },
                 400 | 404 | 409 | 422 => TokenError::Rejected(status.message.clone()),
                 _ => TokenError::Api(kube::Error::Api(status)),
             },
@@ -80,10 +80,7 @@ impl TokenError {
     }
 }
 
-fn status_names_service_account(status: &Status) -> bool {
-    // A missing namespace also answers `serviceaccounts "x" not found`.
-    status
-        .details
-        .as_ref()
-        .is_some_and(|d| d.kind == "serviceaccounts")
+/// Whether a 404 is about a resource of this kind (`details.kind` is the plural resource).
+fn status_names(status: &Status, resource: &str) -> bool {
+    status.details.as_ref().is_some_and(|d| d.kind == resource)
 }

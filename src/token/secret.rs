@@ -29,22 +29,19 @@ pub async fn issue_secret(
     service_account: &str,
     request: &SecretRequest,
 ) -> Result<IssuedToken, TokenError> {
-    let api_error =
-        |verb: String| move |e| TokenError::from_api(e, &verb, namespace, service_account);
+    let api_error = |verb: String| move |e| TokenError::from_api(e, &verb, namespace, service_account);
     let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), namespace);
     // Checked first so a missing ServiceAccount is reported as such, not as a Secret that vanished.
-    let account = accounts
-        .get(service_account)
-        .await
-        .map_err(api_error(format!(
-            "get serviceaccount {service_account:?} in namespace {namespace:?}"
-        )))?;
+    let account = accounts.get(service_account).await.map_err(api_error(format!(
+        "get serviceaccount {service_account:?} in namespace {namespace:?}"
+    )))?;
     let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
 
     let existing = match &request.secret_name {
-        Some(name) => secrets.get_opt(name).await.map_err(api_error(format!(
-            "get secret {name:?} in namespace {namespace:?}"
-        )))?,
+        Some(name) => secrets
+            .get_opt(name)
+            .await
+            .map_err(api_error(format!("get secret {name:?} in namespace {namespace:?}")))?,
         None => None,
     };
     let (secret, created) = match existing {
@@ -67,9 +64,7 @@ pub async fn issue_secret(
             let created = secrets
                 .create(&PostParams::default(), &new)
                 .await
-                .map_err(api_error(format!(
-                    "create secrets in namespace {namespace:?}"
-                )))?;
+                .map_err(api_error(format!("create secrets in namespace {namespace:?}")))?;
             (created, true)
         }
     };
@@ -82,8 +77,7 @@ pub async fn issue_secret(
             Err(_) => Err(TokenError::SecretNotFilled {
                 namespace: namespace.to_string(),
                 name: name.clone(),
-                waited: crate::duration::GoDuration::from_secs(request.timeout.as_secs() as i64)
-                    .to_string(),
+                waited: crate::duration::GoDuration::from_secs(request.timeout.as_secs() as i64).to_string(),
                 cleanup: if created {
                     "The Secret was deleted again."
                 } else {
@@ -166,11 +160,7 @@ async fn wait_filled(secrets: &Api<Secret>, secret: &Secret) -> Result<Secret, T
     let mut version = secret.metadata.resource_version.clone().unwrap_or_default();
     let params = WatchParams::default().fields(&format!("metadata.name={name}"));
     loop {
-        let mut stream = secrets
-            .watch(&params, &version)
-            .await
-            .map_err(TokenError::Api)?
-            .boxed();
+        let mut stream = secrets.watch(&params, &version).await.map_err(TokenError::Api)?.boxed();
         while let Some(event) = stream.next().await {
             match event.map_err(TokenError::Api)? {
                 WatchEvent::Added(s) | WatchEvent::Modified(s) => {
@@ -188,9 +178,7 @@ async fn wait_filled(secrets: &Api<Secret>, secret: &Secret) -> Result<Secret, T
                     let current = secrets.get_opt(&name).await.map_err(TokenError::Api)?;
                     match current {
                         Some(s) if filled_token(&s).is_some() => return Ok(s),
-                        Some(s) => {
-                            version = s.metadata.resource_version.clone().unwrap_or_default()
-                        }
+                        Some(s) => version = s.metadata.resource_version.clone().unwrap_or_default(),
                         None => return Err(TokenError::SecretDeleted { namespace, name }),
                     }
                     break;

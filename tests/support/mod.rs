@@ -33,9 +33,7 @@ pub fn admin_kubeconfig() -> &'static Path {
         let script = repo().join("tests/cluster/local-cluster");
         let out = run_checked(Command::new(&script).arg("up"));
         let last = out.stdout_text().lines().last().map(str::to_string);
-        PathBuf::from(
-            last.unwrap_or_else(|| panic!("local-cluster up printed no kubeconfig path\n{out}")),
-        )
+        PathBuf::from(last.unwrap_or_else(|| panic!("local-cluster up printed no kubeconfig path\n{out}")))
     })
 }
 
@@ -66,18 +64,12 @@ impl Run {
     /// Panics with the whole report unless the command failed (without a panic of its own).
     pub fn fails(self) -> Self {
         assert!(!self.success(), "command should have failed:\n{self}");
-        assert!(
-            !self.stderr_text().contains("panicked"),
-            "command panicked:\n{self}"
-        );
+        assert!(!self.stderr_text().contains("panicked"), "command panicked:\n{self}");
         self
     }
     /// Panics unless stderr contains `needle`.
     pub fn stderr_has(self, needle: &str) -> Self {
-        assert!(
-            self.stderr_text().contains(needle),
-            "stderr lacks {needle:?}:\n{self}"
-        );
+        assert!(self.stderr_text().contains(needle), "stderr lacks {needle:?}:\n{self}");
         self
     }
 }
@@ -280,9 +272,7 @@ pub fn admin_apply(manifest: &str) -> Run {
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin");
-        stdin
-            .write_all(manifest.as_bytes())
-            .expect("write manifest");
+        stdin.write_all(manifest.as_bytes()).expect("write manifest");
     }
     let output = child.wait_with_output().expect("kubectl apply");
     Run { command, output }.ok()

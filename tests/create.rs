@@ -1,0 +1,438 @@
+//! `kubectl satoken SA`: the kubeconfig it prints, writes or refuses, checked against the local
+//! cluster with the real kubectl.
+
+mod support;
+
+use std::path::Path;
+
+use support::{Home, Namespace, admin, admin_ok, jwt_claims, run, yaml};
+
+/// Runs kubectl with only `kubeconfig` and returns the run.
+fn kubectl_with(home: &Home, kubeconfig: &Path, args: &[&str]) -> support::Run {
+    let mut cmd = home.kubectl(["--kubeconfig"]);
+    cmd.arg(kubeconfig).args(args);
+    run(&mut cmd)
+}
+
+fn whoami(home: &Home, kubeconfig: &Path) -> String {
+    kubectl_with(
+        home,
+        kubeconfig,
+        &["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"],
+    )
+    .ok()
+    .stdout_text()
+}
+
+fn lifetime(token: &str) -> i64 {
+    let claims = jwt_claims(token);
+    claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat")
+}
+
+/// A kubeconfig whose server refuses connections: a run that sends a request fails with
+/// "cannot reach", so any other error proves nothing was sent.
+fn unreachable_config(home: &Home) -> std::path::PathBuf {
+    let path = home.path("unreachable.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: nowhere\n  cluster: {server: 'https://127.0.0.1:1'}\n\
+         users:\n- name: u\n  user: {token: not-a-real-token}\ncontexts:\n- name: nowhere\n  context: {cluster: nowhere, user: u}\n\
+         current-context: nowhere\n",
+    )
+    .expect("write");
+    path
+}
+
+#[test]
+fn the_printed_kubeconfig_alone_lists_pods_in_its_namespace_and_nothing_else() {
+    let ns = Namespace::new("printed");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let out = run(&mut home.satoken(["ci", "-n", &ns.name])).ok();
+    let expected_identity = format!("system:serviceaccount:{}:ci", ns.name);
+    assert!(
+        out.stderr_text()
+            .starts_with(&format!("Issued a bound token for {expected_identity}, expires ")),
+        "{out}"
+    );
+    assert!(out.stderr_text().contains("(in 60m)"), "{out}");
+
+    // stdout is the kubeconfig and nothing else; it is standalone (no file paths).
+    let config = yaml(&out.stdout_text());
+    let name = format!("local/{}/ci", ns.name);
+    assert_eq!(config["current-context"], name.as_str());
+    assert_eq!(config["contexts"].as_array().map(Vec::len), Some(1));
+    let cluster = &config["clusters"][0]["cluster"];
+    assert!(cluster.get("certificate-authority").is_none() && cluster["certificate-authority-data"].is_string());
+    let user = config["users"][0]["user"].as_object().expect("user");
+    assert!(
+        user.keys().all(|k| k == "token" || k == "extensions"),
+        "only the token: {user:?}"
+    );
+
+    let file = home.path("ci.kubeconfig");
+    std::fs::write(&file, out.stdout_text()).expect("write");
+    assert_eq!(whoami(&home, &file), expected_identity);
+    kubectl_with(&home, &file, &["get", "pods"]).ok();
+    kubectl_with(&home, &file, &["get", "pods", "-n", "default"])
+        .fails()
+        .stderr_has("Forbidden");
+}
+
+#[test]
+fn works_as_a_kubectl_plugin_found_on_path() {
+    let ns = Namespace::new("plugin");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    let source = home.admin_config("admin.yaml");
+    let bin = home.path("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    std::os::unix::fs::symlink(support::satoken_bin(), bin.join("kubectl-satoken")).expect("symlink");
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+
+    let list = run(home.kubectl(["plugin", "list"]).env("PATH", &path)).ok();
+    assert!(list.stdout_text().contains("kubectl-satoken"), "{list}");
+    assert!(!list.stderr_text().contains("warning"), "{list}");
+
+    let out = run(home
+        .kubectl(["satoken", "ci", "-n", &ns.name])
+        .env("PATH", &path)
+        .env("KUBECONFIG", &source))
+    .ok();
+    let file = home.path("ci.kubeconfig");
+    std::fs::write(&file, out.stdout_text()).expect("write");
+    assert_eq!(whoami(&home, &file), format!("system:serviceaccount:{}:ci", ns.name));
+}
+
+#[test]
+fn durations_zero_and_unset_give_one_hour_and_the_limits_are_the_servers() {
+    let ns = Namespace::new("durations");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let source = home.admin_config("admin.yaml");
+    let token = |extra: &[&str]| {
+        let mut args = vec![
+            "ci",
+            "-n",
+            &ns.name,
+            "-o",
+            "token",
+            "--kubeconfig",
+            source.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        run(&mut home.satoken(args)).ok().stdout_text()
+    };
+    let unset = token(&[]);
+    assert!(!unset.ends_with('\n'), "no newline when stdout is not a terminal");
+    assert_eq!(lifetime(&unset), 3600);
+    assert_eq!(lifetime(&token(&["--duration", "0s"])), 3600);
+    assert_eq!(lifetime(&token(&["--duration", "4294967296s"])), 4_294_967_296);
+    assert_eq!(lifetime(&token(&["--duration", "1h30m"])), 5400);
+
+    // Out of range: refused before any request (the server here is unreachable).
+    let nowhere = unreachable_config(&home);
+    for (duration, message) in [("4294967297s", "too long"), ("5m", "too short")] {
+        let out = run(&mut home.satoken([
+            "ci",
+            "--duration",
+            duration,
+            "--kubeconfig",
+            nowhere.to_str().expect("utf-8"),
+        ]))
+        .fails()
+        .stderr_has(message);
+        assert_eq!(out.stdout_text(), "", "{out}");
+        assert!(!out.stderr_text().contains("cannot reach"), "{out}");
+    }
+}
+
+#[test]
+fn secret_tokens_never_expire_are_not_listed_on_the_service_account_and_can_be_reused() {
+    let ns = Namespace::new("secret");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let out = run(&mut home.satoken(["ci", "-n", &ns.name, "--type", "secret"]))
+        .ok()
+        .stderr_has("never expires");
+    let config = yaml(&out.stdout_text());
+    let token = config["users"][0]["user"]["token"].as_str().expect("token").to_string();
+    assert!(jwt_claims(&token).get("exp").is_none());
+    let info = &config["contexts"][0]["context"]["extensions"][0]["extension"];
+    assert_eq!(info["tokenType"], "secret");
+    let secret_name = info["secretName"].as_str().expect("secretName").to_string();
+    assert!(secret_name.starts_with("ci-token-"), "generated name: {secret_name}");
+
+    let secret = admin_ok(["get", "secret", &secret_name, "-n", &ns.name, "-o", "json"]);
+    let secret: serde_json::Value = serde_json::from_str(&secret.stdout_text()).expect("json");
+    assert_eq!(
+        secret["metadata"]["annotations"]["kubernetes.io/service-account.name"],
+        "ci"
+    );
+    assert_eq!(secret["type"], "kubernetes.io/service-account-token");
+    let sa = admin_ok(["get", "serviceaccount", "ci", "-n", &ns.name, "-o", "json"]);
+    let sa: serde_json::Value = serde_json::from_str(&sa.stdout_text()).expect("json");
+    assert!(
+        sa.get("secrets").is_none(),
+        "the Secret must not be listed in .secrets: {sa}"
+    );
+
+    let file = home.path("ci.kubeconfig");
+    std::fs::write(&file, out.stdout_text()).expect("write");
+    kubectl_with(&home, &file, &["get", "pods"]).ok();
+
+    // --secret-name reuses the Secret (same token); a run without it makes a new Secret.
+    let reused = run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--type",
+        "secret",
+        "--secret-name",
+        &secret_name,
+        "-o",
+        "yaml",
+    ]))
+    .ok();
+    assert_eq!(yaml(&reused.stdout_text())["users"][0]["user"]["token"], token.as_str());
+    let fresh = run(&mut home.satoken(["ci", "-n", &ns.name, "--type", "secret"])).ok();
+    assert_ne!(yaml(&fresh.stdout_text())["users"][0]["user"]["token"], token.as_str());
+
+    // A named Secret that does not exist yet is created under that name.
+    let named = run(&mut home.satoken(["ci", "-n", &ns.name, "--type", "secret", "--secret-name", "ci-handout"])).ok();
+    assert_eq!(
+        yaml(&named.stdout_text())["contexts"][0]["context"]["extensions"][0]["extension"]["secretName"],
+        "ci-handout"
+    );
+    admin_ok(["get", "secret", "ci-handout", "-n", &ns.name]);
+
+    // A Secret of another ServiceAccount is not taken over.
+    admin_ok(["create", "serviceaccount", "other", "-n", &ns.name]);
+    run(&mut home.satoken([
+        "other",
+        "-n",
+        &ns.name,
+        "--type",
+        "secret",
+        "--secret-name",
+        "ci-handout",
+    ]))
+    .fails()
+    .stderr_has("is not a token Secret of serviceaccount \"other\"; pick another --secret-name");
+}
+
+#[test]
+fn output_file_is_0600_and_not_replaced_without_force() {
+    use std::os::unix::fs::PermissionsExt;
+    let ns = Namespace::new("outfile");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let file = home.path("handout/ci.kubeconfig");
+    std::fs::create_dir(home.path("handout")).expect("mkdir");
+    let out = run(&mut home.satoken(["ci", "-n", &ns.name, "--output-file", file.to_str().expect("utf-8")])).ok();
+    assert_eq!(out.stdout_text(), "", "{out}");
+    assert_eq!(
+        std::fs::metadata(&file).expect("file").permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(whoami(&home, &file), format!("system:serviceaccount:{}:ci", ns.name));
+
+    let before = std::fs::read(&file).expect("read");
+    run(&mut home.satoken(["ci", "-n", &ns.name, "--output-file", file.to_str().expect("utf-8")]))
+        .fails()
+        .stderr_has("pass --force to replace it");
+    assert_eq!(std::fs::read(&file).expect("read"), before);
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--output-file",
+        file.to_str().expect("utf-8"),
+        "--force",
+        "-o",
+        "json",
+    ]))
+    .ok();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("-o json writes JSON");
+    assert_eq!(json["kind"], "Config");
+    assert_eq!(
+        std::fs::metadata(&file).expect("file").permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn server_ca_and_context_name_overrides_give_a_working_handout() {
+    let ns = Namespace::new("overrides");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let admin_config = yaml(&std::fs::read_to_string(support::admin_kubeconfig()).expect("read"));
+    let server = admin_config["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .expect("server")
+        .replace("127.0.0.1", "localhost");
+    use base64::Engine;
+    let ca_pem = base64::engine::general_purpose::STANDARD
+        .decode(
+            admin_config["clusters"][0]["cluster"]["certificate-authority-data"]
+                .as_str()
+                .expect("ca"),
+        )
+        .expect("base64");
+    std::fs::write(home.path("ca.pem"), &ca_pem).expect("write");
+
+    let out = run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--server",
+        &server,
+        "--certificate-authority",
+        "ca.pem",
+        "--context-name",
+        "handout",
+    ]))
+    .ok();
+    let config = yaml(&out.stdout_text());
+    assert_eq!(config["clusters"][0]["cluster"]["server"], server.as_str());
+    assert_eq!(config["current-context"], "handout");
+    let file = home.path("handout.kubeconfig");
+    std::fs::write(&file, out.stdout_text()).expect("write");
+    assert_eq!(whoami(&home, &file), format!("system:serviceaccount:{}:ci", ns.name));
+}
+
+#[test]
+fn bad_input_fails_clearly_writes_nothing_and_prints_no_data() {
+    let ns = Namespace::new("badinput");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let source = home.admin_config(".kube/config");
+    let nowhere = unreachable_config(&home);
+    std::fs::write(home.path("garbage.yaml"), "clusters: [unclosed\n").expect("write");
+    std::fs::create_dir(home.path("dir.yaml")).expect("mkdir");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["missing", "-n", &ns.name],
+            "serviceaccount \"missing\" not found in namespace",
+        ),
+        (
+            vec!["missing", "-n", &ns.name],
+            "kubectl create serviceaccount missing -n",
+        ),
+        (
+            vec!["ci", "-n", "no-such-namespace"],
+            "namespace \"no-such-namespace\" not found; create it",
+        ),
+        (
+            vec!["missing", "-n", &ns.name, "--type", "secret"],
+            "kubectl create serviceaccount missing",
+        ),
+        (vec!["ci", "--context", "nope"], "context \"nope\" does not exist"),
+        (
+            vec!["ci", "--kubeconfig", nowhere.to_str().expect("utf-8")],
+            "cannot reach the API server https://127.0.0.1:1",
+        ),
+        (vec!["ci", "--kubeconfig", "garbage.yaml"], "garbage.yaml"),
+        (vec!["ci", "--kubeconfig", "dir.yaml"], "is a directory"),
+        (
+            vec!["ci", "--kubeconfig", "absent.yaml"],
+            "absent.yaml\" does not exist",
+        ),
+        (vec!["Not_A_Name"], "invalid ServiceAccount name \"Not_A_Name\""),
+        (vec!["ci", "-n", "Bad"], "invalid namespace \"Bad\""),
+        (
+            vec!["ci", "--type", "secret", "--duration", "1h"],
+            "apply to --type bound only",
+        ),
+        (vec!["ci", "--merge", "--output-file", "x"], "cannot be used with"),
+        (
+            vec!["ci", "--bound-object-kind", "Pod"],
+            "--bound-object-name is required if --bound-object-kind is provided",
+        ),
+        (
+            vec!["ci", "--bound-object-kind", "Deployment", "--bound-object-name", "x"],
+            "possible values: Node, Pod, Secret",
+        ),
+    ];
+    let before = std::fs::read(&source).expect("read");
+    for (args, message) in cases {
+        let out = run(&mut home.satoken(&args)).fails().stderr_has(message);
+        assert_eq!(out.stdout_text(), "", "{out}");
+        assert!(out.stderr_text().starts_with("error: "), "{out}");
+        assert!(
+            !out.stderr_text().contains("not-a-real-token"),
+            "a token in an error: {out}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&source).expect("read"),
+        before,
+        "the source kubeconfig changed"
+    );
+    let names: Vec<_> = std::fs::read_dir(home.dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(!names.iter().any(|n| n == "x"), "nothing written: {names:?}");
+}
+
+#[test]
+fn a_user_without_rbac_to_create_tokens_is_told_so() {
+    let ns = Namespace::new("rbac");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    admin_ok(["create", "serviceaccount", "nobody", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    run(&mut home.satoken(["nobody", "-n", &ns.name, "--output-file", "nobody.yaml"])).ok();
+    let nobody = home.path("nobody.yaml");
+    let denied = run(&mut home.satoken(["ci", "-n", &ns.name, "--kubeconfig", nobody.to_str().expect("utf-8")]))
+        .fails()
+        .stderr_has("not allowed to create tokens for serviceaccount \"ci\"")
+        .stderr_has("ask a cluster admin for RBAC permission");
+    assert_eq!(denied.stdout_text(), "");
+}
+
+#[test]
+fn a_source_user_authenticating_through_an_exec_plugin_works() {
+    let ns = Namespace::new("exec");
+    ns.service_account_that_lists_pods("ci");
+    admin_ok(["create", "serviceaccount", "deployer", "-n", &ns.name]);
+    let binding = format!("{}-deployer", ns.name);
+    admin_ok([
+        "create",
+        "clusterrolebinding",
+        &binding,
+        "--clusterrole=cluster-admin",
+        &format!("--serviceaccount={}:deployer", ns.name),
+    ]);
+    let token = admin_ok(["create", "token", "deployer", "-n", &ns.name]).stdout_text();
+
+    let home = Home::new();
+    let plugin = home.path("credential-plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n"
+        ),
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut config = yaml(&std::fs::read_to_string(support::admin_kubeconfig()).expect("read"));
+    config["users"][0]["user"] = serde_json::json!({
+        "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "./credential-plugin", "interactiveMode": "Never"}
+    });
+    let source = home.path("exec.yaml");
+    std::fs::write(&source, serde_json::to_string(&config).expect("json")).expect("write");
+
+    let out = run(&mut home.satoken(["ci", "-n", &ns.name, "--kubeconfig", source.to_str().expect("utf-8")])).ok();
+    let file = home.path("ci.kubeconfig");
+    std::fs::write(&file, out.stdout_text()).expect("write");
+    assert_eq!(whoami(&home, &file), format!("system:serviceaccount:{}:ci", ns.name));
+    let _ = admin(["delete", "clusterrolebinding", &binding]);
+}
