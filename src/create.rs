@@ -47,11 +47,8 @@ pub enum CreateError {
         #[source]
         source: kube::Error,
     },
-    #[error("{source}; choose another name with --{flag}, or replace it with --overwrite")]
-    NameTaken {
-        flag: &'static str,
-        source: KubeconfigError,
-    },
+    #[error("{error}; choose another name with --{flag}, or replace it with --overwrite")]
+    NameTaken { flag: &'static str, error: KubeconfigError },
     #[error("{0}; pass --force to replace it")]
     OutputExists(KubeconfigError),
     #[error("cannot encode the kubeconfig as JSON")]
@@ -262,7 +259,7 @@ impl CreateOptions {
                         name: name.clone(),
                         file: entry.file.to_path_buf(),
                     };
-                    return Err(CreateError::NameTaken { flag, source });
+                    return Err(CreateError::NameTaken { flag, error: source });
                 }
             }
         }
@@ -401,7 +398,7 @@ impl CreateOptions {
                     Section::Users => "user-name",
                     Section::Contexts => "context-name",
                 },
-                source: e,
+                error: e,
             },
             _ => e.into(),
         }
