@@ -106,7 +106,9 @@ fn new_entries_go_where_kubectl_puts_them() {
     admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
     let n = ns.name.as_str();
     use Start::*;
-    let cases: Vec<(Vec<(&str, Start)>, Option<Vec<&str>>, Option<&str>, &str)> = vec![
+    // (starting files, KUBECONFIG, --kubeconfig, the file kubectl picks)
+    type Case<'a> = (Vec<(&'a str, Start)>, Option<Vec<&'a str>>, Option<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
         // KUBECONFIG=a:b, both exist: the first.
         (vec![("a", Other), ("b", Admin)], Some(vec!["a", "b"]), None, "a"),
         // a missing: the first that exists.
