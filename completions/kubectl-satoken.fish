@@ -1,0 +1,96 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_satoken_global_optspecs
+    string join \n kubeconfig= context= n/namespace= request-timeout= type= duration= audience= bound-object-kind= bound-object-name= bound-object-uid= secret-name= secret-timeout= server= certificate-authority= context-name= cluster-name= user-name= o/output= output-file= force merge set-current overwrite lock-timeout= q/quiet h/help V/version
+end
+
+function __fish_kubectl_satoken_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_satoken_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_satoken_using_subcommand
+    set -l cmd (__fish_kubectl_satoken_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l context -d 'The kubeconfig context to use (default: current-context)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s n -l namespace -d 'Namespace of the ServiceAccount (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l type -d 'Token type' -r -f -a "bound\t'A bound token from the TokenRequest API: it expires'
+secret\t'A long-lived token kept in a Secret of type kubernetes.io/service-account-token'"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l duration -d 'Requested lifetime of a bound token (10m to 4294967296s); 0s or unset = the server\'s default (one hour). The server may grant less: the granted expiry is reported' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l audience -d 'Audience of a bound token; repeat for several (default: the API server\'s own)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l bound-object-kind -d 'Kind of an object to bind the token to: the token stops working when it is deleted' -r -f -a "Node\t''
+Pod\t''
+Secret\t''"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l bound-object-name -d 'Name of the object to bind the token to (requires --bound-object-kind)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l bound-object-uid -d 'UID of the object to bind the token to (default: the existing object\'s UID)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l secret-name -d 'Secret to hold a --type secret token: reused if it exists and belongs to the ServiceAccount, else created (default: a new Secret with a generated name)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l secret-timeout -d 'How long to wait for the tokens controller to fill a --type secret Secret' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l server -d 'Server URL for the new kubeconfig (default: the source context\'s server)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l certificate-authority -d 'CA certificate file to embed in the new kubeconfig (default: the source cluster\'s CA)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l context-name -d 'Name of the new context (default: CLUSTER/NAMESPACE/SERVICEACCOUNT)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l cluster-name -d 'Name of the new cluster entry (default: the context name)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l user-name -d 'Name of the new user entry (default: the context name)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s o -l output -d 'Output format on stdout' -r -f -a "yaml\t''
+json\t''
+token\t'Only the token (a newline only on a terminal, like kubectl create token)'"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l output-file -d 'Write the kubeconfig to this file (mode 0600) instead of stdout' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l lock-timeout -d 'With --merge: how long to wait for another writer\'s kubeconfig lock' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l force -d 'Replace an existing --output-file'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l merge -d 'Merge the entries into your kubeconfig, where kubectl would put them'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l set-current -d 'With --merge: also make the new context the current-context'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l overwrite -d 'With --merge: replace entries of the same name that kubectl-satoken did not create'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "create" -d 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "completion" -d 'Print a shell completion script for kubectl-satoken'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l context -d 'The kubeconfig context to use (default: current-context)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s n -l namespace -d 'Namespace of the ServiceAccount (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l type -d 'Token type' -r -f -a "bound\t'A bound token from the TokenRequest API: it expires'
+secret\t'A long-lived token kept in a Secret of type kubernetes.io/service-account-token'"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l duration -d 'Requested lifetime of a bound token (10m to 4294967296s); 0s or unset = the server\'s default (one hour). The server may grant less: the granted expiry is reported' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l audience -d 'Audience of a bound token; repeat for several (default: the API server\'s own)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l bound-object-kind -d 'Kind of an object to bind the token to: the token stops working when it is deleted' -r -f -a "Node\t''
+Pod\t''
+Secret\t''"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l bound-object-name -d 'Name of the object to bind the token to (requires --bound-object-kind)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l bound-object-uid -d 'UID of the object to bind the token to (default: the existing object\'s UID)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l secret-name -d 'Secret to hold a --type secret token: reused if it exists and belongs to the ServiceAccount, else created (default: a new Secret with a generated name)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l secret-timeout -d 'How long to wait for the tokens controller to fill a --type secret Secret' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l server -d 'Server URL for the new kubeconfig (default: the source context\'s server)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l certificate-authority -d 'CA certificate file to embed in the new kubeconfig (default: the source cluster\'s CA)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l context-name -d 'Name of the new context (default: CLUSTER/NAMESPACE/SERVICEACCOUNT)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l cluster-name -d 'Name of the new cluster entry (default: the context name)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l user-name -d 'Name of the new user entry (default: the context name)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s o -l output -d 'Output format on stdout' -r -f -a "yaml\t''
+json\t''
+token\t'Only the token (a newline only on a terminal, like kubectl create token)'"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l output-file -d 'Write the kubeconfig to this file (mode 0600) instead of stdout' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l lock-timeout -d 'With --merge: how long to wait for another writer\'s kubeconfig lock' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l force -d 'Replace an existing --output-file'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l merge -d 'Merge the entries into your kubeconfig, where kubectl would put them'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l set-current -d 'With --merge: also make the new context the current-context'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l overwrite -d 'With --merge: replace entries of the same name that kubectl-satoken did not create'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create completion help" -f -a "create" -d 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-satoken'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
