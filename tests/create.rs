@@ -436,3 +436,74 @@ fn a_source_user_authenticating_through_an_exec_plugin_works() {
     assert_eq!(whoami(&home, &file), format!("system:serviceaccount:{}:ci", ns.name));
     let _ = admin(["delete", "clusterrolebinding", &binding]);
 }
+
+#[test]
+fn help_has_examples_and_version_matches_the_crate() {
+    let home = Home::new();
+    for args in [&["--help"][..], &["create", "--help"]] {
+        let help = run(&mut home.satoken(args)).ok().stdout_text();
+        assert!(
+            help.contains("Examples:") && help.contains("kubectl satoken ci -n team-a"),
+            "{help}"
+        );
+    }
+    let version = run(&mut home.satoken(["--version"])).ok().stdout_text();
+    assert_eq!(version.trim(), format!("kubectl-satoken {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn quiet_prints_nothing_on_stderr_and_a_closed_pipe_is_not_an_error() {
+    let ns = Namespace::new("quiet");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let out = run(&mut home.satoken(["ci", "-n", &ns.name, "--quiet"])).ok();
+    assert_eq!(out.stderr_text(), "", "{out}");
+    assert_eq!(yaml(&out.stdout_text())["kind"], "Config");
+
+    // `kubectl satoken ci | head -1`: the reader leaves early; that is not a failure.
+    let mut cmd = home.satoken(["ci", "-n", &ns.name]);
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("error"),
+        "status {:?}, stderr {stderr}",
+        out.status
+    );
+}
+
+#[test]
+fn a_token_bound_to_a_secret_is_revoked_by_deleting_that_secret() {
+    let ns = Namespace::new("bound-secret");
+    ns.service_account_that_lists_pods("ci");
+    admin_ok(["create", "secret", "generic", "anchor", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let out = run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--bound-object-kind",
+        "Secret",
+        "--bound-object-name",
+        "anchor",
+    ]))
+    .ok();
+    let config = yaml(&out.stdout_text());
+    let claims = jwt_claims(config["users"][0]["user"]["token"].as_str().expect("token"));
+    assert_eq!(claims["kubernetes.io"]["secret"]["name"], "anchor");
+    let file = home.path("ci.kubeconfig");
+    std::fs::write(&file, out.stdout_text()).expect("write");
+    kubectl_with(&home, &file, &["get", "pods"]).ok();
+    admin_ok(["delete", "secret", "anchor", "-n", &ns.name]);
+    support::eventually(10, "the bound token to stop working", || {
+        let r = kubectl_with(&home, &file, &["get", "pods"]);
+        (!r.success() && r.stderr_text().contains("Unauthorized")).then_some(())
+    });
+}

@@ -16,7 +16,10 @@ fn check(path: &str, expected: &[u8]) {
         return;
     }
     let actual = std::fs::read(&full).unwrap_or_default();
-    assert!(actual == expected, "{path} is out of date with the clap definition: run `{REGENERATE}` to regenerate it");
+    assert!(
+        actual == expected,
+        "{path} is out of date with the clap definition: run `{REGENERATE}` to regenerate it"
+    );
 }
 
 #[test]
@@ -25,5 +28,26 @@ fn completion_scripts_match_the_cli() {
         let mut script = Vec::new();
         completion::write(shell, &mut Cli::command(), &mut script).expect("generate");
         check(&format!("completions/{file}"), &script);
+    }
+}
+
+#[test]
+fn the_completion_command_prints_the_committed_scripts() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (shell, file) in completion::COMMITTED {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-satoken"))
+            .args(["completion", &shell.to_string()])
+            .output()
+            .expect("run kubectl-satoken completion");
+        assert!(
+            out.status.success(),
+            "completion {shell} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let committed = std::fs::read(repo.join("completions").join(file)).unwrap_or_default();
+        assert!(
+            out.stdout == committed,
+            "`kubectl-satoken completion {shell}` differs from completions/{file}"
+        );
     }
 }
