@@ -16,6 +16,9 @@ _kubectl__satoken() {
             ",$1")
                 cmd="kubectl__satoken"
                 ;;
+            kubectl__satoken,__complete)
+                cmd="kubectl__satoken__subcmd____complete"
+                ;;
             kubectl__satoken,completion)
                 cmd="kubectl__satoken__subcmd__completion"
                 ;;
@@ -24,6 +27,21 @@ _kubectl__satoken() {
                 ;;
             kubectl__satoken,help)
                 cmd="kubectl__satoken__subcmd__help"
+                ;;
+            kubectl__satoken,inspect)
+                cmd="kubectl__satoken__subcmd__inspect"
+                ;;
+            kubectl__satoken,list)
+                cmd="kubectl__satoken__subcmd__list"
+                ;;
+            kubectl__satoken,refresh)
+                cmd="kubectl__satoken__subcmd__refresh"
+                ;;
+            kubectl__satoken,revoke)
+                cmd="kubectl__satoken__subcmd__revoke"
+                ;;
+            kubectl__satoken__subcmd__help,__complete)
+                cmd="kubectl__satoken__subcmd__help__subcmd____complete"
                 ;;
             kubectl__satoken__subcmd__help,completion)
                 cmd="kubectl__satoken__subcmd__help__subcmd__completion"
@@ -34,6 +52,18 @@ _kubectl__satoken() {
             kubectl__satoken__subcmd__help,help)
                 cmd="kubectl__satoken__subcmd__help__subcmd__help"
                 ;;
+            kubectl__satoken__subcmd__help,inspect)
+                cmd="kubectl__satoken__subcmd__help__subcmd__inspect"
+                ;;
+            kubectl__satoken__subcmd__help,list)
+                cmd="kubectl__satoken__subcmd__help__subcmd__list"
+                ;;
+            kubectl__satoken__subcmd__help,refresh)
+                cmd="kubectl__satoken__subcmd__help__subcmd__refresh"
+                ;;
+            kubectl__satoken__subcmd__help,revoke)
+                cmd="kubectl__satoken__subcmd__help__subcmd__revoke"
+                ;;
             *)
                 ;;
         esac
@@ -41,7 +71,7 @@ _kubectl__satoken() {
 
     case "${cmd}" in
         kubectl__satoken)
-            opts="-n -o -q -h -V --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --force --merge --set-current --overwrite --lock-timeout --quiet --help --version create completion help"
+            opts="-n -o -q -h -V --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --help --version create list inspect refresh revoke completion __complete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,10 +161,32 @@ _kubectl__satoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --grant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd____complete)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -157,7 +209,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__subcmd__satoken__subcmd__create)
-            opts="-n -o -q -h --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --force --merge --set-current --overwrite --lock-timeout --quiet --help"
+            opts="-n -o -q -h --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,7 +299,15 @@ _kubectl__satoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -259,8 +319,22 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__subcmd__satoken__subcmd__help)
-            opts="create completion help"
+            opts="create list inspect refresh revoke completion __complete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__help__subcmd____complete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -307,6 +381,174 @@ _kubectl__satoken() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__inspect)
+            opts="-o -h --file --verify --output --kubeconfig --request-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "json" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__list)
+            opts="-o -h --kubeconfig --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__refresh)
+            opts="-q -h --all --kubeconfig --request-timeout --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__satoken__subcmd__revoke)
+            opts="-q -h --keep-context --kubeconfig --request-timeout --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

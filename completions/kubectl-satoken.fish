@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_satoken_global_optspecs
-    string join \n kubeconfig= context= n/namespace= request-timeout= type= duration= audience= bound-object-kind= bound-object-name= bound-object-uid= secret-name= secret-timeout= server= certificate-authority= context-name= cluster-name= user-name= o/output= output-file= force merge set-current overwrite lock-timeout= q/quiet h/help V/version
+    string join \n kubeconfig= context= n/namespace= request-timeout= type= duration= audience= bound-object-kind= bound-object-name= bound-object-uid= revocable secret-name= secret-timeout= server= certificate-authority= context-name= cluster-name= user-name= o/output= output-file= output-dir= force merge set-current overwrite lock-timeout= verify create-serviceaccount grant= grant-cluster-wide dry-run q/quiet h/help V/version
 end
 
 function __fish_kubectl_satoken_needs_command
@@ -48,16 +48,28 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s o -l ou
 json\t''
 token\t'Only the token (a newline only on a terminal, like kubectl create token)'"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l output-file -d 'Write the kubeconfig to this file (mode 0600) instead of stdout' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l output-dir -d 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l lock-timeout -d 'With --merge: how long to wait for another writer\'s kubeconfig lock' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l grant -d 'Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l revocable -d 'Bind the bound token to a new anchor Secret, so that `revoke` can end it early'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l force -d 'Replace an existing --output-file'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l merge -d 'Merge the entries into your kubeconfig, where kubectl would put them'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l set-current -d 'With --merge: also make the new context the current-context'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l overwrite -d 'With --merge: replace entries of the same name that kubectl-satoken did not create'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l verify -d 'Before writing anything, check that the new kubeconfig itself reaches the server and authenticates as the ServiceAccount (SelfSubjectReview)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l create-serviceaccount -d 'Create the ServiceAccount if it does not exist'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l grant-cluster-wide -d 'With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l dry-run -d 'Print the objects --create-serviceaccount, --grant and --revocable would create, and stop'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "create" -d 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "list" -d 'List the contexts kubectl-satoken created in the kubeconfig chain'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "inspect" -d 'Show a context\'s token: its claims, decoded without trusting them'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "refresh" -d 'Issue a new token for contexts with the options recorded on them'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "revoke" -d 'Revoke a context\'s token and remove the context from the kubeconfig'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "completion" -d 'Print a shell completion script for kubectl-satoken'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "__complete" -d 'Completion candidates for `kubectl satoken <TAB>` (called by kubectl_complete-satoken)'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l context -d 'The kubeconfig context to use (default: current-context)' -r
@@ -83,14 +95,49 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" 
 json\t''
 token\t'Only the token (a newline only on a terminal, like kubectl create token)'"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l output-file -d 'Write the kubeconfig to this file (mode 0600) instead of stdout' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l output-dir -d 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l lock-timeout -d 'With --merge: how long to wait for another writer\'s kubeconfig lock' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l grant -d 'Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l revocable -d 'Bind the bound token to a new anchor Secret, so that `revoke` can end it early'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l force -d 'Replace an existing --output-file'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l merge -d 'Merge the entries into your kubeconfig, where kubectl would put them'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l set-current -d 'With --merge: also make the new context the current-context'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l overwrite -d 'With --merge: replace entries of the same name that kubectl-satoken did not create'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l verify -d 'Before writing anything, check that the new kubeconfig itself reaches the server and authenticates as the ServiceAccount (SelfSubjectReview)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l create-serviceaccount -d 'Create the ServiceAccount if it does not exist'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l grant-cluster-wide -d 'With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l dry-run -d 'Print the objects --create-serviceaccount, --grant and --revocable would create, and stop'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -s o -l output -d 'Output format (default: a table)' -r -f -a "wide\t'More columns: Secret, audiences, source context'
+json\t''"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l file -d 'Read this kubeconfig file alone (for example one handed to you)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -s o -l output -d 'Output format (default: text)' -r -f -a "json\t''"
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l verify -d 'Also ask the API server who the token is (SelfSubjectReview) and what it may do in its namespace (SelfSubjectRulesReview)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l all -d 'Refresh every context kubectl-satoken created'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s h -l help -d 'Print help'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l keep-context -d 'Keep the context and its entries in the kubeconfig'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create completion help" -f -a "create" -d 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-satoken'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand __complete" -s h -l help -d 'Print help'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "create" -d 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "list" -d 'List the contexts kubectl-satoken created in the kubeconfig chain'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "inspect" -d 'Show a context\'s token: its claims, decoded without trusting them'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "refresh" -d 'Issue a new token for contexts with the options recorded on them'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "revoke" -d 'Revoke a context\'s token and remove the context from the kubeconfig'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "completion" -d 'Print a shell completion script for kubectl-satoken'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "__complete" -d 'Completion candidates for `kubectl satoken <TAB>` (called by kubectl_complete-satoken)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

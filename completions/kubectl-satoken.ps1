@@ -42,11 +42,18 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
             [CompletionResult]::new('--output-file', '--output-file', [CompletionResultType]::ParameterName, 'Write the kubeconfig to this file (mode 0600) instead of stdout')
+            [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'With --merge: how long to wait for another writer''s kubeconfig lock')
+            [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)')
+            [CompletionResult]::new('--revocable', '--revocable', [CompletionResultType]::ParameterName, 'Bind the bound token to a new anchor Secret, so that `revoke` can end it early')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing --output-file')
             [CompletionResult]::new('--merge', '--merge', [CompletionResultType]::ParameterName, 'Merge the entries into your kubeconfig, where kubectl would put them')
             [CompletionResult]::new('--set-current', '--set-current', [CompletionResultType]::ParameterName, 'With --merge: also make the new context the current-context')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'With --merge: replace entries of the same name that kubectl-satoken did not create')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Before writing anything, check that the new kubeconfig itself reaches the server and authenticates as the ServiceAccount (SelfSubjectReview)')
+            [CompletionResult]::new('--create-serviceaccount', '--create-serviceaccount', [CompletionResultType]::ParameterName, 'Create the ServiceAccount if it does not exist')
+            [CompletionResult]::new('--grant-cluster-wide', '--grant-cluster-wide', [CompletionResultType]::ParameterName, 'With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the objects --create-serviceaccount, --grant and --revocable would create, and stop')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -54,7 +61,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the contexts kubectl-satoken created in the kubeconfig chain')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a context''s token: its claims, decoded without trusting them')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Issue a new token for contexts with the options recorded on them')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a context''s token and remove the context from the kubeconfig')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script for kubectl-satoken')
+            [CompletionResult]::new('__complete', '__complete', [CompletionResultType]::ParameterValue, 'Completion candidates for `kubectl satoken <TAB>` (called by kubectl_complete-satoken)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -80,15 +92,63 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
             [CompletionResult]::new('--output-file', '--output-file', [CompletionResultType]::ParameterName, 'Write the kubeconfig to this file (mode 0600) instead of stdout')
+            [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'With --merge: how long to wait for another writer''s kubeconfig lock')
+            [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)')
+            [CompletionResult]::new('--revocable', '--revocable', [CompletionResultType]::ParameterName, 'Bind the bound token to a new anchor Secret, so that `revoke` can end it early')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing --output-file')
             [CompletionResult]::new('--merge', '--merge', [CompletionResultType]::ParameterName, 'Merge the entries into your kubeconfig, where kubectl would put them')
             [CompletionResult]::new('--set-current', '--set-current', [CompletionResultType]::ParameterName, 'With --merge: also make the new context the current-context')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'With --merge: replace entries of the same name that kubectl-satoken did not create')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Before writing anything, check that the new kubeconfig itself reaches the server and authenticates as the ServiceAccount (SelfSubjectReview)')
+            [CompletionResult]::new('--create-serviceaccount', '--create-serviceaccount', [CompletionResultType]::ParameterName, 'Create the ServiceAccount if it does not exist')
+            [CompletionResult]::new('--grant-cluster-wide', '--grant-cluster-wide', [CompletionResultType]::ParameterName, 'With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the objects --create-serviceaccount, --grant and --revocable would create, and stop')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-satoken;list' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (default: a table)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (default: a table)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-satoken;inspect' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read this kubeconfig file alone (for example one handed to you)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (default: text)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (default: text)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Also ask the API server who the token is (SelfSubjectReview) and what it may do in its namespace (SelfSubjectRulesReview)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-satoken;refresh' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another writer''s kubeconfig lock')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Refresh every context kubectl-satoken created')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-satoken;revoke' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another writer''s kubeconfig lock')
+            [CompletionResult]::new('--keep-context', '--keep-context', [CompletionResultType]::ParameterName, 'Keep the context and its entries in the kubeconfig')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'kubectl-satoken;completion' {
@@ -96,16 +156,41 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-satoken;__complete' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kubectl-satoken;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the contexts kubectl-satoken created in the kubeconfig chain')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a context''s token: its claims, decoded without trusting them')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Issue a new token for contexts with the options recorded on them')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a context''s token and remove the context from the kubeconfig')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script for kubectl-satoken')
+            [CompletionResult]::new('__complete', '__complete', [CompletionResultType]::ParameterValue, 'Completion candidates for `kubectl satoken <TAB>` (called by kubectl_complete-satoken)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'kubectl-satoken;help;create' {
             break
         }
+        'kubectl-satoken;help;list' {
+            break
+        }
+        'kubectl-satoken;help;inspect' {
+            break
+        }
+        'kubectl-satoken;help;refresh' {
+            break
+        }
+        'kubectl-satoken;help;revoke' {
+            break
+        }
         'kubectl-satoken;help;completion' {
+            break
+        }
+        'kubectl-satoken;help;__complete' {
             break
         }
         'kubectl-satoken;help;help' {

@@ -55,12 +55,169 @@ pub enum Command {
     /// Create a token for a ServiceAccount and a kubeconfig for it (the default command)
     #[command(after_help = CREATE_EXAMPLES)]
     Create(Box<CreateArgs>),
+    /// List the contexts kubectl-satoken created in the kubeconfig chain
+    #[command(after_help = LIST_EXAMPLES)]
+    List(ListArgs),
+    /// Show a context's token: its claims, decoded without trusting them
+    #[command(after_help = INSPECT_EXAMPLES)]
+    Inspect(InspectArgs),
+    /// Issue a new token for contexts with the options recorded on them
+    #[command(after_help = REFRESH_EXAMPLES)]
+    Refresh(RefreshArgs),
+    /// Revoke a context's token and remove the context from the kubeconfig
+    #[command(after_help = REVOKE_EXAMPLES)]
+    Revoke(RevokeArgs),
     /// Print a shell completion script for kubectl-satoken
     #[command(after_help = "Examples:\n  # bash, for this session\n  source <(kubectl-satoken completion bash)\n")]
     Completion {
         #[arg(value_enum)]
         shell: Shell,
     },
+    /// Completion candidates for `kubectl satoken <TAB>` (called by kubectl_complete-satoken)
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words typed after `kubectl satoken`, the last one being completed
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
+}
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  # The contexts kubectl-satoken made, with their expiry and the file each lives in
+  kubectl satoken list
+
+  # Everything recorded on them, as JSON
+  kubectl satoken list -o json
+";
+
+const INSPECT_EXAMPLES: &str = "\
+Examples:
+  # The current context's token: subject, audiences, expiry, bound object
+  kubectl satoken inspect
+
+  # A kubeconfig someone handed you, checked live against the API server
+  kubectl satoken inspect --file ci.kubeconfig --verify
+";
+
+const REFRESH_EXAMPLES: &str = "\
+Examples:
+  # A new token for one context (a Secret-based one is rotated: new Secret, old one deleted)
+  kubectl satoken refresh prod/team-a/ci
+
+  # Every context kubectl-satoken made
+  kubectl satoken refresh --all
+";
+
+const REVOKE_EXAMPLES: &str = "\
+Examples:
+  # Delete the token's Secret (so the token stops working) and remove the context
+  kubectl satoken revoke prod/team-a/ci
+
+  # Revoke but keep the (now useless) context
+  kubectl satoken revoke prod/team-a/ci --keep-context
+";
+
+/// Which kubeconfig chain to read and write, like kubectl's flags.
+#[derive(Debug, Clone, Args)]
+pub struct KubeconfigArgs {
+    /// Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "0")]
+    pub request_timeout: GoDuration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// More columns: Secret, audiences, source context
+    Wide,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Output format (default: a table)
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<ListFormat>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InspectArgs {
+    /// The context to inspect (default: current-context)
+    #[arg(value_name = "CONTEXT")]
+    pub context: Option<String>,
+
+    /// Read this kubeconfig file alone (for example one handed to you)
+    #[arg(long, value_name = "KUBECONFIG", conflicts_with = "kubeconfig")]
+    pub file: Option<PathBuf>,
+
+    /// Also ask the API server who the token is (SelfSubjectReview) and what it may do in its
+    /// namespace (SelfSubjectRulesReview)
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Output format (default: text)
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<InspectFormat>,
+
+    #[command(flatten)]
+    pub kubeconfig_args: KubeconfigArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RefreshArgs {
+    /// The context to refresh
+    #[arg(value_name = "CONTEXT", required_unless_present = "all", conflicts_with = "all")]
+    pub context: Option<String>,
+
+    /// Refresh every context kubectl-satoken created
+    #[arg(long)]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub kubeconfig_args: KubeconfigArgs,
+
+    /// How long to wait for another writer's kubeconfig lock
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub lock_timeout: GoDuration,
+
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RevokeArgs {
+    /// The context whose token to revoke
+    #[arg(value_name = "CONTEXT")]
+    pub context: String,
+
+    /// Keep the context and its entries in the kubeconfig
+    #[arg(long)]
+    pub keep_context: bool,
+
+    #[command(flatten)]
+    pub kubeconfig_args: KubeconfigArgs,
+
+    /// How long to wait for another writer's kubeconfig lock
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub lock_timeout: GoDuration,
+
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,9 +287,9 @@ pub struct ConnectionArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CreateArgs {
-    /// Name of the ServiceAccount
-    #[arg(value_name = "SERVICEACCOUNT", required = true)]
-    pub service_account: Option<String>,
+    /// Name of the ServiceAccount (several only with --output-dir)
+    #[arg(value_name = "SERVICEACCOUNT", required = true, num_args = 1..)]
+    pub service_accounts: Vec<String>,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -161,6 +318,10 @@ pub struct CreateArgs {
     /// UID of the object to bind the token to (default: the existing object's UID)
     #[arg(long, value_name = "UID")]
     pub bound_object_uid: Option<String>,
+
+    /// Bind the bound token to a new anchor Secret, so that `revoke` can end it early
+    #[arg(long)]
+    pub revocable: bool,
 
     /// Secret to hold a --type secret token: reused if it exists and belongs to the
     /// ServiceAccount, else created (default: a new Secret with a generated name)
@@ -196,8 +357,12 @@ pub struct CreateArgs {
     pub output: OutputFormat,
 
     /// Write the kubeconfig to this file (mode 0600) instead of stdout
-    #[arg(long, value_name = "PATH", conflicts_with = "merge")]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["merge", "output_dir"])]
     pub output_file: Option<PathBuf>,
+
+    /// Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)
+    #[arg(long, value_name = "DIR", conflicts_with = "merge")]
+    pub output_dir: Option<PathBuf>,
 
     /// Replace an existing --output-file
     #[arg(long, requires = "output_file")]
@@ -219,6 +384,27 @@ pub struct CreateArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", requires = "merge")]
     pub lock_timeout: GoDuration,
 
+    /// Before writing anything, check that the new kubeconfig itself reaches the server and
+    /// authenticates as the ServiceAccount (SelfSubjectReview)
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Create the ServiceAccount if it does not exist
+    #[arg(long)]
+    pub create_serviceaccount: bool,
+
+    /// Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)
+    #[arg(long, value_name = "ROLE")]
+    pub grant: Vec<String>,
+
+    /// With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding
+    #[arg(long, requires = "grant")]
+    pub grant_cluster_wide: bool,
+
+    /// Print the objects --create-serviceaccount, --grant and --revocable would create, and stop
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -238,11 +424,11 @@ mod tests {
     fn create_is_the_default_subcommand() {
         let cli = Cli::try_parse_from(["kubectl-satoken", "ci", "-n", "team-a"]).unwrap();
         assert!(cli.command.is_none());
-        assert_eq!(cli.create.service_account.as_deref(), Some("ci"));
+        assert_eq!(cli.create.service_accounts, ["ci"]);
         assert_eq!(cli.create.connection.namespace.as_deref(), Some("team-a"));
 
         let cli = Cli::try_parse_from(["kubectl-satoken", "create", "ci"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::Create(ref a)) if a.service_account.as_deref() == Some("ci")));
+        assert!(matches!(cli.command, Some(Command::Create(ref a)) if a.service_accounts == ["ci"]));
     }
 
     #[test]

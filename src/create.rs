@@ -76,8 +76,14 @@ pub struct CreateOptions {
 
 /// Checks the flags alone: no file is read, nothing is sent.
 pub fn validate(args: &CreateArgs) -> Result<(), ValidationError> {
-    let service_account = args.service_account.as_deref().unwrap_or_default();
-    names::check_subdomain("ServiceAccount name", service_account)?;
+    for service_account in &args.service_accounts {
+        names::check_subdomain("ServiceAccount name", service_account)?;
+    }
+    if args.service_accounts.len() > 1 && args.output_dir.is_none() {
+        return Err(flag(
+            "several ServiceAccounts need --output-dir DIR (one kubeconfig file each)",
+        ));
+    }
     if let Some(ns) = &args.connection.namespace {
         names::check_namespace(ns)?;
     }
@@ -198,7 +204,7 @@ impl CreateOptions {
     /// entry names. Local files only.
     pub fn complete(args: CreateArgs) -> Result<Self, CreateError> {
         validate(&args)?;
-        let service_account = args.service_account.clone().unwrap_or_default();
+        let service_account = args.service_accounts.first().cloned().unwrap_or_default();
         let chain = Chain::load(LoadingRules::from_env(args.connection.kubeconfig.clone()))?;
         let source = Source::resolve(&chain, args.connection.context.as_deref())?;
         let namespace = match args.connection.namespace.clone().or_else(|| source.namespace.clone()) {

@@ -4,6 +4,7 @@
 //! that integration tests and the completion generator share the same definitions.
 
 pub mod cli;
+pub mod complete;
 pub mod completion;
 pub mod create;
 pub mod duration;

@@ -27,7 +27,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             kubectl_satoken::completion::write(shell, &mut Cli::command(), &mut out)?;
             Ok(())
         }
+        Some(Command::Complete { words }) => {
+            kubectl_satoken::complete::run(&words, &mut std::io::stdout().lock())?;
+            Ok(())
+        }
         Some(Command::Create(args)) => create(*args),
+        Some(Command::List(_) | Command::Inspect(_) | Command::Refresh(_) | Command::Revoke(_)) => {
+            anyhow::bail!("not implemented yet")
+        }
         None => create(cli.create),
     }
 }
