@@ -220,9 +220,10 @@ pub struct RevokeArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum TokenType {
     /// A bound token from the TokenRequest API: it expires
+    #[default]
     Bound,
     /// A long-lived token kept in a Secret of type kubernetes.io/service-account-token
     Secret,

@@ -1,20 +1,25 @@
-//! `kubectl satoken [create] SERVICEACCOUNT`: the shape of kubectl's `create token`: options,
-//! a pure `validate`, `complete` (local files only), then `run` (the requests and the output).
+//! `kubectl satoken [create] SERVICEACCOUNT...`: the shape of kubectl's `create token`:
+//! options, a pure `validate`, `complete` (local files only), then `run` (the requests and
+//! the output).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
 use secrecy::ExposeSecret;
+use serde_json::Value;
 
 use crate::cli::{CreateArgs, OutputFormat, TokenType};
 use crate::duration::{self, GoDuration};
+use crate::handout::{Handout, TokenPlan};
 use crate::kubeconfig::{self, Chain, KubeconfigError, LoadingRules, MergeRequest, Section};
 use crate::names::{self, InvalidName};
-use crate::source::{self, Source, SourceError};
-use crate::standalone::{EntryNames, NewEntries, Provenance};
-use crate::token::{self, BoundRequest, IssuedToken, SecretRequest, TokenError};
+use crate::onboard::{Grant, Onboarding};
+use crate::source::{self, Source, SourceCluster, SourceError};
+use crate::standalone::{EntryNames, NewEntries};
+use crate::token::{self, BoundObject, IssuedToken, TokenError};
+use crate::verify::{self, VerifyError};
 
 /// The API server's limits for `expirationSeconds` (validation.go): checked here first so a
 /// bad value fails before any request, with the reason.
@@ -47,6 +52,8 @@ pub enum CreateError {
         #[source]
         source: kube::Error,
     },
+    #[error("--verify: {0}; nothing was written")]
+    Verify(#[source] VerifyError),
     #[error("{error}; choose another name with --{flag}, or replace it with --overwrite")]
     NameTaken { flag: &'static str, error: KubeconfigError },
     #[error("{0}; pass --force to replace it")]
@@ -57,21 +64,42 @@ pub enum CreateError {
     Stdout(#[source] std::io::Error),
 }
 
+impl CreateError {
+    /// Names the server for errors that never reached an API answer.
+    pub(crate) fn from_token(e: TokenError, source: &Source) -> CreateError {
+        match e {
+            TokenError::Api(err) if !matches!(err, kube::Error::Api(_)) => CreateError::Unreachable {
+                server: source.cluster.server.clone(),
+                context: source.context.clone(),
+                source: err,
+            },
+            e => CreateError::Token(e),
+        }
+    }
+}
+
 fn flag(message: impl Into<String>) -> ValidationError {
     ValidationError::Flag(message.into())
+}
+
+/// One ServiceAccount to issue a kubeconfig for.
+#[derive(Debug, Clone)]
+struct Target {
+    service_account: String,
+    names: EntryNames,
 }
 
 /// Everything `run` needs, resolved from the flags and the local kubeconfig.
 #[derive(Debug)]
 pub struct CreateOptions {
     args: CreateArgs,
-    service_account: String,
     chain: Chain,
     source: Source,
     namespace: String,
-    names: EntryNames,
-    /// `certificate-authority-data` from --certificate-authority.
-    ca_override: Option<String>,
+    targets: Vec<Target>,
+    /// The source cluster with --server and --certificate-authority applied.
+    cluster: SourceCluster,
+    onboarding: Onboarding,
 }
 
 /// Checks the flags alone: no file is read, nothing is sent.
@@ -116,10 +144,32 @@ pub fn validate(args: &CreateArgs) -> Result<(), ValidationError> {
             }
         }
     }
-    if args.output == OutputFormat::Token && (args.merge || args.output_file.is_some()) {
+    if args.output == OutputFormat::Token && (args.merge || args.output_file.is_some() || args.output_dir.is_some()) {
         return Err(flag(
-            "-o token prints only the token; it cannot be combined with --merge or --output-file",
+            "-o token prints only the token; it cannot be combined with --merge, --output-file or --output-dir",
         ));
+    }
+    let renamed = args.context_name.is_some() || args.cluster_name.is_some() || args.user_name.is_some();
+    if args.output_dir.is_some() && renamed {
+        return Err(flag(
+            "--output-dir writes one file per ServiceAccount under the default names; drop --context-name, --cluster-name and --user-name",
+        ));
+    }
+    if args.revocable && (args.token_type == TokenType::Secret || args.bound_object_kind.is_some()) {
+        return Err(flag(
+            "--revocable binds a bound token to a new anchor Secret: it cannot be combined with --type secret or --bound-object-kind",
+        ));
+    }
+    for grant in &args.grant {
+        let grant: Grant = grant
+            .parse()
+            .map_err(|e: crate::onboard::InvalidGrant| flag(e.to_string()))?;
+        if args.grant_cluster_wide && !grant.cluster_role {
+            return Err(flag(format!(
+                "--grant-cluster-wide needs clusterrole/NAME: role/{} is namespaced",
+                grant.name
+            )));
+        }
     }
     if args.output == OutputFormat::Json && args.merge {
         return Err(flag("--merge writes your kubeconfig as YAML; drop -o json"));
@@ -204,7 +254,6 @@ impl CreateOptions {
     /// entry names. Local files only.
     pub fn complete(args: CreateArgs) -> Result<Self, CreateError> {
         validate(&args)?;
-        let service_account = args.service_accounts.first().cloned().unwrap_or_default();
         let chain = Chain::load(LoadingRules::from_env(args.connection.kubeconfig.clone()))?;
         let source = Source::resolve(&chain, args.connection.context.as_deref())?;
         let namespace = match args.connection.namespace.clone().or_else(|| source.namespace.clone()) {
@@ -214,28 +263,47 @@ impl CreateOptions {
             }
             None => "default".to_string(),
         };
-        let context = args
-            .context_name
-            .clone()
-            .unwrap_or_else(|| names::default_entry_name(&source.cluster.name, &namespace, &service_account));
-        let names = EntryNames {
-            cluster: args.cluster_name.clone().unwrap_or_else(|| context.clone()),
-            user: args.user_name.clone().unwrap_or_else(|| context.clone()),
-            context,
+        let targets = args
+            .service_accounts
+            .iter()
+            .map(|sa| {
+                let context = args
+                    .context_name
+                    .clone()
+                    .unwrap_or_else(|| names::default_entry_name(&source.cluster.name, &namespace, sa));
+                let names = EntryNames {
+                    cluster: args.cluster_name.clone().unwrap_or_else(|| context.clone()),
+                    user: args.user_name.clone().unwrap_or_else(|| context.clone()),
+                    context,
+                };
+                Target {
+                    service_account: sa.clone(),
+                    names,
+                }
+            })
+            .collect();
+        let mut cluster = source.cluster.clone();
+        if let Some(server) = &args.server {
+            cluster.server = server.clone();
+        }
+        if let Some(path) = &args.certificate_authority {
+            // An explicit CA means "verify with this one".
+            cluster.ca_data = Some(source::read_ca_flag(path)?);
+            cluster.insecure_skip_tls_verify = false;
+        }
+        let onboarding = Onboarding {
+            create_service_account: args.create_serviceaccount,
+            grants: args.grant.iter().filter_map(|g| g.parse().ok()).collect(),
+            cluster_wide: args.grant_cluster_wide,
         };
-        let ca_override = args
-            .certificate_authority
-            .as_deref()
-            .map(source::read_ca_flag)
-            .transpose()?;
         let options = CreateOptions {
             args,
-            service_account,
             chain,
             source,
             namespace,
-            names,
-            ca_override,
+            targets,
+            cluster,
+            onboarding,
         };
         options.check_destination()?;
         Ok(options)
@@ -243,45 +311,213 @@ impl CreateOptions {
 
     /// Refuses, before a token exists, what the write would refuse later.
     fn check_destination(&self) -> Result<(), CreateError> {
+        let exists = |path: &Path| {
+            Err(CreateError::OutputExists(KubeconfigError::Exists {
+                path: path.to_path_buf(),
+            }))
+        };
         if let Some(path) = &self.args.output_file
             && !self.args.force
             && path.exists()
         {
-            return Err(CreateError::OutputExists(KubeconfigError::Exists {
-                path: path.clone(),
-            }));
+            return exists(path);
+        }
+        if let Some(dir) = &self.args.output_dir
+            && !self.args.force
+        {
+            for target in &self.targets {
+                let path = output_dir_file(dir, &target.service_account);
+                if path.exists() {
+                    return exists(&path);
+                }
+            }
         }
         if self.args.merge && !self.args.overwrite {
+            let names = &self.targets[0].names;
             for (section, name, flag) in [
-                (Section::Clusters, &self.names.cluster, "cluster-name"),
-                (Section::Users, &self.names.user, "user-name"),
-                (Section::Contexts, &self.names.context, "context-name"),
+                (Section::Clusters, &names.cluster, "cluster-name"),
+                (Section::Users, &names.user, "user-name"),
+                (Section::Contexts, &names.context, "context-name"),
             ] {
                 if let Some(entry) = self.chain.entry(section, name)
                     && !kubeconfig::is_managed(entry.body)
                 {
-                    let source = KubeconfigError::ForeignEntry {
+                    let error = KubeconfigError::ForeignEntry {
                         section,
                         name: name.clone(),
                         file: entry.file.to_path_buf(),
                     };
-                    return Err(CreateError::NameTaken { flag, error: source });
+                    return Err(CreateError::NameTaken { flag, error });
                 }
             }
         }
         Ok(())
     }
 
-    pub async fn run(self, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CreateError> {
-        let timeout = self.args.connection.request_timeout.whole_seconds().filter(|s| *s > 0);
-        let timeout = timeout.map(|s| Duration::from_secs(s as u64));
-        let client = self.source.client(&self.chain, timeout).await?;
-        let issued = self.issue(&client).await?;
-        if !self.args.quiet {
-            report(stderr, &issued, Timestamp::now());
+    fn plan(&self, service_account: &str) -> TokenPlan {
+        TokenPlan {
+            namespace: self.namespace.clone(),
+            service_account: service_account.to_string(),
+            token_type: self.args.token_type,
+            expiration_seconds: requested_seconds(&self.args),
+            audiences: self.args.audience.clone(),
+            bound_object: self.args.bound_object_kind.map(|kind| BoundObject {
+                kind,
+                name: self.args.bound_object_name.clone().unwrap_or_default(),
+                uid: self.args.bound_object_uid.clone(),
+            }),
+            revocable: self.args.revocable,
+            secret_name: self.args.secret_name.clone(),
+            secret_timeout: to_std(self.args.secret_timeout),
+            source_context: self.source.context.clone(),
         }
+    }
+
+    fn request_timeout(&self) -> Option<Duration> {
+        let nanos = self.args.connection.request_timeout;
+        (!nanos.is_zero()).then(|| to_std(nanos))
+    }
+
+    pub async fn run(self, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CreateError> {
+        let client = self.source.client(&self.chain, self.request_timeout()).await?;
+        if self.args.dry_run {
+            return self.dry_run(&client, stdout, stderr).await;
+        }
+        for target in &self.targets {
+            let (_, existed) = self
+                .onboarding
+                .ensure(&client, &self.namespace, &target.service_account, false)
+                .await
+                .map_err(|e| CreateError::from_token(e, &self.source))?;
+            if !self.args.quiet {
+                for line in existed {
+                    let _ = writeln!(stderr, "{line}");
+                }
+            }
+        }
+
+        // The requests for several ServiceAccounts go out together.
+        let results = futures::future::join_all(self.targets.iter().map(|t| self.issue(&client, t))).await;
+        let mut issued = Vec::new();
+        let mut failure = None;
+        for result in results {
+            match result {
+                Ok(done) => issued.push(done),
+                Err(e) => failure = failure.or(Some(e)),
+            }
+        }
+        if let Some(e) = failure {
+            // All or nothing: tokens already issued for the others are withdrawn where possible.
+            for (handout, _) in &issued {
+                handout.undo(&client).await;
+            }
+            return Err(e);
+        }
+        if !self.args.quiet {
+            for (handout, _) in &issued {
+                report(stderr, &handout.token, Timestamp::now());
+            }
+        }
+        match self.write(issued.iter().map(|(h, e)| (h, e)), stdout, stderr) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                for (handout, _) in &issued {
+                    handout.undo(&client).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Issues one token and builds its entries; with --verify, proves they work first.
+    async fn issue(&self, client: &kube::Client, target: &Target) -> Result<(Handout, NewEntries), CreateError> {
+        let handout = self
+            .plan(&target.service_account)
+            .issue(client)
+            .await
+            .map_err(|e| CreateError::from_token(e, &self.source))?;
+        let entries = handout.entries(target.names.clone(), &self.cluster);
+        if self.args.verify {
+            let expected = format!("system:serviceaccount:{}:{}", self.namespace, target.service_account);
+            if let Err(e) = verify::expect_identity(&entries.document(), &expected, self.request_timeout()).await {
+                handout.undo(client).await;
+                return Err(CreateError::Verify(e));
+            }
+        }
+        Ok((handout, entries))
+    }
+
+    async fn dry_run(
+        &self,
+        client: &kube::Client,
+        stdout: &mut impl Write,
+        stderr: &mut impl Write,
+    ) -> Result<(), CreateError> {
+        let mut objects: Vec<Value> = Vec::new();
+        for target in &self.targets {
+            let sa = target.service_account.as_str();
+            let (created, existed) = self
+                .onboarding
+                .ensure(client, &self.namespace, sa, true)
+                .await
+                .map_err(|e| CreateError::from_token(e, &self.source))?;
+            objects.extend(created);
+            if self.args.revocable {
+                let anchor = token::create_anchor(client, &self.namespace, sa, true)
+                    .await
+                    .map_err(|e| CreateError::from_token(e, &self.source))?;
+                objects.push(crate::onboard::printable(&anchor));
+            }
+            if !self.args.quiet {
+                for line in existed {
+                    let _ = writeln!(stderr, "{line}");
+                }
+            }
+        }
+        let mut text = String::new();
+        for object in &objects {
+            text.push_str("---\n");
+            text.push_str(&kubeconfig::to_yaml(object)?);
+        }
+        stdout.write_all(text.as_bytes()).map_err(CreateError::Stdout)?;
+        if !self.args.quiet {
+            let _ = writeln!(
+                stderr,
+                "Dry run: the server validated {} object(s); nothing was created and no token was issued.",
+                objects.len()
+            );
+        }
+        Ok(())
+    }
+
+    fn write<'a>(
+        &self,
+        issued: impl Iterator<Item = (&'a Handout, &'a NewEntries)>,
+        stdout: &mut impl Write,
+        stderr: &mut impl Write,
+    ) -> Result<(), CreateError> {
+        let issued: Vec<_> = issued.collect();
+        if let Some(dir) = &self.args.output_dir {
+            for (handout, entries) in &issued {
+                let path = output_dir_file(dir, &handout.record.service_account);
+                let text = self.render(&entries.document())?;
+                kubeconfig::write_new(&path, text.as_bytes(), self.args.force).map_err(output_exists)?;
+                if !self.args.quiet {
+                    let _ = writeln!(
+                        stderr,
+                        "Kubeconfig with context {:?} written to {}.",
+                        entries.names.context,
+                        display(&path)
+                    );
+                }
+            }
+            return Ok(());
+        }
+        let Some((handout, entries)) = issued.into_iter().next() else {
+            return Ok(());
+        };
         if self.args.output == OutputFormat::Token {
-            let token = issued.token.expose_secret();
+            let token = handout.token.token.expose_secret();
             let line = if std::io::stdout().is_terminal() {
                 format!("{token}\n")
             } else {
@@ -289,35 +525,16 @@ impl CreateOptions {
             };
             return stdout.write_all(line.as_bytes()).map_err(CreateError::Stdout);
         }
-
-        let mut cluster = self.source.cluster.clone();
-        if let Some(server) = &self.args.server {
-            cluster.server = server.clone();
-        }
-        if let Some(ca) = &self.ca_override {
-            // An explicit CA means "verify with this one".
-            cluster.ca_data = Some(ca.clone());
-            cluster.insecure_skip_tls_verify = false;
-        } else if cluster.ca_data.is_none() && !cluster.insecure_skip_tls_verify {
-            cluster.ca_data = issued.secret_ca.as_ref().map(|pem| base64_encode(pem));
-        }
-        let provenance = Provenance {
-            namespace: self.namespace.clone(),
-            service_account: self.service_account.clone(),
-            source_context: self.source.context.clone(),
-            requested_seconds: requested_seconds(&self.args),
-            audiences: self.args.audience.clone(),
-        };
-        let entries = NewEntries::new(self.names.clone(), &cluster, &issued, &provenance);
-
         if self.args.merge {
+            let context = entries.names.context.clone();
             let request = MergeRequest {
-                entries: entries.into_entries(),
-                set_current: self.args.set_current.then(|| self.names.context.clone()),
+                entries: entries.entries(),
+                remove: Vec::new(),
+                set_current: self.args.set_current.then(|| context.clone()),
                 overwrite: self.args.overwrite,
                 lock_timeout: to_std(self.args.lock_timeout),
             };
-            let report = kubeconfig::merge(&self.chain.rules, &request).map_err(|e| self.name_taken(e))?;
+            let report = kubeconfig::merge(&self.chain.rules, &request).map_err(name_taken)?;
             if !self.args.quiet {
                 let file = report
                     .written
@@ -325,35 +542,22 @@ impl CreateOptions {
                     .find(|(s, _, _)| *s == Section::Contexts)
                     .map(|(_, _, f)| f.clone());
                 let file = file.unwrap_or_else(|| self.chain.rules.destination());
-                let _ = writeln!(
-                    stderr,
-                    "Context {:?} written to {}.",
-                    self.names.context,
-                    file.display()
-                );
+                let _ = writeln!(stderr, "Context {context:?} written to {}.", file.display());
                 if self.args.set_current {
-                    let _ = writeln!(stderr, "Switched to context {:?}.", self.names.context);
+                    let _ = writeln!(stderr, "Switched to context {context:?}.");
                 }
             }
             return Ok(());
         }
-
-        let document = entries.document();
-        let text = match self.args.output {
-            OutputFormat::Json => serde_json::to_string_pretty(&document)? + "\n",
-            _ => kubeconfig::to_yaml(&document)?,
-        };
+        let text = self.render(&entries.document())?;
         match &self.args.output_file {
             Some(path) => {
-                kubeconfig::write_new(path, text.as_bytes(), self.args.force).map_err(|e| match e {
-                    KubeconfigError::Exists { .. } => CreateError::OutputExists(e),
-                    e => e.into(),
-                })?;
+                kubeconfig::write_new(path, text.as_bytes(), self.args.force).map_err(output_exists)?;
                 if !self.args.quiet {
                     let _ = writeln!(
                         stderr,
                         "Kubeconfig with context {:?} written to {}.",
-                        self.names.context,
+                        entries.names.context,
                         display(path)
                     );
                 }
@@ -363,64 +567,45 @@ impl CreateOptions {
         }
     }
 
-    async fn issue(&self, client: &kube::Client) -> Result<IssuedToken, CreateError> {
-        let (ns, sa) = (self.namespace.as_str(), self.service_account.as_str());
-        let result = match self.args.token_type {
-            TokenType::Bound => {
-                let request = BoundRequest {
-                    expiration_seconds: requested_seconds(&self.args),
-                    audiences: self.args.audience.clone(),
-                    bound_object: self.args.bound_object_kind.map(|kind| token::BoundObject {
-                        kind,
-                        name: self.args.bound_object_name.clone().unwrap_or_default(),
-                        uid: self.args.bound_object_uid.clone(),
-                    }),
-                };
-                token::issue_bound(client, ns, sa, &request).await
-            }
-            TokenType::Secret => {
-                let request = SecretRequest {
-                    secret_name: self.args.secret_name.clone(),
-                    timeout: to_std(self.args.secret_timeout),
-                };
-                token::issue_secret(client, ns, sa, &request).await
-            }
-        };
-        result.map_err(|e| match e {
-            TokenError::Api(source) if !matches!(source, kube::Error::Api(_)) => CreateError::Unreachable {
-                server: self.source.cluster.server.clone(),
-                context: self.source.context.clone(),
-                source,
-            },
-            e => CreateError::Token(e),
+    fn render(&self, document: &Value) -> Result<String, CreateError> {
+        Ok(match self.args.output {
+            OutputFormat::Json => serde_json::to_string_pretty(document)? + "\n",
+            _ => kubeconfig::to_yaml(document)?,
         })
     }
+}
 
-    fn name_taken(&self, e: KubeconfigError) -> CreateError {
-        match &e {
-            KubeconfigError::ForeignEntry { section, .. } => CreateError::NameTaken {
-                flag: match section {
-                    Section::Clusters => "cluster-name",
-                    Section::Users => "user-name",
-                    Section::Contexts => "context-name",
-                },
-                error: e,
-            },
-            _ => e.into(),
-        }
+fn output_dir_file(dir: &Path, service_account: &str) -> PathBuf {
+    dir.join(format!("{service_account}.kubeconfig"))
+}
+
+fn output_exists(e: KubeconfigError) -> CreateError {
+    match e {
+        KubeconfigError::Exists { .. } => CreateError::OutputExists(e),
+        e => e.into(),
     }
 }
 
-fn to_std(d: GoDuration) -> Duration {
-    Duration::from_secs(d.whole_seconds().unwrap_or(0).clamp(0, i128::from(u32::MAX)) as u64)
+/// A foreign entry of the same name: say which flag picks another name.
+pub(crate) fn name_taken(e: KubeconfigError) -> CreateError {
+    match &e {
+        KubeconfigError::ForeignEntry { section, .. } => CreateError::NameTaken {
+            flag: match section {
+                Section::Clusters => "cluster-name",
+                Section::Users => "user-name",
+                Section::Contexts => "context-name",
+            },
+            error: e,
+        },
+        _ => e.into(),
+    }
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+pub(crate) fn to_std(d: GoDuration) -> Duration {
+    d.to_std()
 }
 
-fn display(path: &std::path::Path) -> String {
+fn display(path: &Path) -> String {
     std::path::absolute(path)
         .unwrap_or_else(|_| PathBuf::from(path))
         .display()
@@ -529,6 +714,17 @@ mod tests {
         );
         assert!(error(&["-o", "token", "--merge"]).starts_with("-o token prints only the token"));
         assert!(error(&["-o", "json", "--merge"]).contains("drop -o json"));
+        assert!(error(&["--grant", "view"]).contains("expected role/NAME or clusterrole/NAME"));
+        assert!(error(&["--grant", "role/x", "--grant-cluster-wide"]).contains("needs clusterrole/NAME"));
+        assert!(error(&["--revocable", "--type", "secret"]).starts_with("--revocable binds a bound token"));
+        assert!(error(&["--output-dir", "d", "--context-name", "x"]).contains("drop --context-name"));
+        let several = Cli::try_parse_from(["kubectl-satoken", "a", "b"]).unwrap().create;
+        assert!(
+            validate(&several)
+                .unwrap_err()
+                .to_string()
+                .contains("need --output-dir")
+        );
         assert_eq!(error(&["--context-name", ""]), "--context-name must not be empty");
         assert!(error(&["--server", "k8s.example.com"]).contains("is not a URL"));
         assert!(error(&["-n", "Bad_NS"]).starts_with("invalid namespace \"Bad_NS\""));

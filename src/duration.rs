@@ -42,6 +42,12 @@ impl GoDuration {
         self.0 < 0
     }
 
+    /// As a std `Duration`; negative values (rejected by validation) become zero.
+    pub fn to_std(self) -> std::time::Duration {
+        let nanos = u64::try_from(self.0.max(0)).unwrap_or(u64::MAX);
+        std::time::Duration::from_nanos(nanos)
+    }
+
     /// Whole seconds, or `None` when the value has a sub-second part.
     pub fn whole_seconds(self) -> Option<i128> {
         (self.0 % NANOS_PER_SECOND == 0).then_some(self.0 / NANOS_PER_SECOND)

@@ -151,25 +151,38 @@ impl Source {
 
     /// A client for the source context. It sends nothing until it is used.
     pub async fn client(&self, chain: &Chain, request_timeout: Option<Duration>) -> Result<kube::Client, SourceError> {
-        let client_error = |source: Box<dyn std::error::Error + Send + Sync>| SourceError::Client {
+        let kubeconfig = chain.to_kube().map_err(|e| SourceError::Client {
             context: self.context.clone(),
-            source,
-        };
-        let kubeconfig = chain.to_kube().map_err(|e| client_error(Box::new(e)))?;
-        let options = kube::config::KubeConfigOptions {
-            context: Some(self.context.clone()),
-            ..Default::default()
-        };
-        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|e| client_error(Box::new(e)))?;
-        if let Some(timeout) = request_timeout {
-            config.connect_timeout = Some(timeout);
-            config.read_timeout = Some(timeout);
-            config.write_timeout = Some(timeout);
-        }
-        kube::Client::try_from(config).map_err(|e| client_error(Box::new(e)))
+            source: Box::new(e),
+        })?;
+        client_for(kubeconfig, &self.context, request_timeout).await
     }
+}
+
+/// A client for `context` of a kubeconfig (exec plugins, client certificates, tokens,
+/// proxies: whatever kube supports).
+pub async fn client_for(
+    kubeconfig: kube::config::Kubeconfig,
+    context: &str,
+    request_timeout: Option<Duration>,
+) -> Result<kube::Client, SourceError> {
+    let client_error = |source: Box<dyn std::error::Error + Send + Sync>| SourceError::Client {
+        context: context.to_string(),
+        source,
+    };
+    let options = kube::config::KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| client_error(Box::new(e)))?;
+    if let Some(timeout) = request_timeout {
+        config.connect_timeout = Some(timeout);
+        config.read_timeout = Some(timeout);
+        config.write_timeout = Some(timeout);
+    }
+    kube::Client::try_from(config).map_err(|e| client_error(Box::new(e)))
 }
 
 /// Reads a `--certificate-authority` file as `certificate-authority-data`.

@@ -1,18 +1,13 @@
 //! The kubeconfig entries this tool writes: a cluster entry with everything needed to reach
 //! and trust the server (no file paths), a user entry with only the token, and a context that
-//! records how the token was made (for later refreshes) in a `kubectl-satoken` extension.
+//! records how the token was made (`record::TokenRecord`) in a `kubectl-satoken` extension.
 
-use k8s_openapi::jiff::Timestamp;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 use crate::kubeconfig::{MARKER, Section};
+use crate::record::{API_VERSION, TokenRecord};
 use crate::source::SourceCluster;
-use crate::token::IssuedToken;
-
-/// `apiVersion` of the extension objects: kubectl keeps extensions it cannot decode, and an
-/// explicit version lets the format change later without guessing.
-const EXTENSION_API_VERSION: &str = "kubectl-satoken/v1alpha1";
 
 /// Names of the three entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,16 +15,6 @@ pub struct EntryNames {
     pub context: String,
     pub cluster: String,
     pub user: String,
-}
-
-/// How the token was requested, recorded on the context.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Provenance {
-    pub namespace: String,
-    pub service_account: String,
-    pub source_context: String,
-    pub requested_seconds: Option<i64>,
-    pub audiences: Vec<String>,
 }
 
 /// The new entries, each the body that goes under `cluster:`, `user:` or `context:`.
@@ -41,26 +26,13 @@ pub struct NewEntries {
     context: Value,
 }
 
-fn marker(kind: &str, fields: Map<String, Value>) -> Value {
-    let mut extension = Map::new();
-    extension.insert("apiVersion".into(), json!(EXTENSION_API_VERSION));
-    extension.insert("kind".into(), json!(kind));
-    extension.extend(fields);
-    json!([{ "name": MARKER, "extension": extension }])
-}
-
-fn rfc3339(ts: Timestamp) -> String {
-    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// The marker on the cluster and user entries: they belong to `context`.
+fn owned_by(context: &str) -> Value {
+    json!([{ "name": MARKER, "extension": { "apiVersion": API_VERSION, "kind": "Entry", "context": context } }])
 }
 
 impl NewEntries {
-    pub fn new(names: EntryNames, cluster: &SourceCluster, token: &IssuedToken, provenance: &Provenance) -> Self {
-        let owned = || {
-            let mut fields = Map::new();
-            fields.insert("context".into(), json!(names.context));
-            marker("Entry", fields)
-        };
-
+    pub fn new(names: EntryNames, cluster: &SourceCluster, token: &SecretString, record: &TokenRecord) -> Self {
         let mut c = Map::new();
         c.insert("server".into(), json!(cluster.server));
         if let Some(ca) = &cluster.ca_data {
@@ -75,33 +47,13 @@ impl NewEntries {
         if let Some(url) = &cluster.proxy_url {
             c.insert("proxy-url".into(), json!(url));
         }
-        c.insert("extensions".into(), owned());
-
-        let user = json!({ "token": token.token.expose_secret(), "extensions": owned() });
-
-        let mut info = Map::new();
-        info.insert("namespace".into(), json!(provenance.namespace));
-        info.insert("serviceAccount".into(), json!(provenance.service_account));
-        info.insert("tokenType".into(), json!(token.token_type.as_str()));
-        if let Some(secret) = &token.secret_name {
-            info.insert("secretName".into(), json!(secret));
-        }
-        if let Some(seconds) = provenance.requested_seconds {
-            info.insert("expirationSeconds".into(), json!(seconds));
-        }
-        if !provenance.audiences.is_empty() {
-            info.insert("audiences".into(), json!(provenance.audiences));
-        }
-        info.insert(
-            "expiresAt".into(),
-            token.expires.map_or(Value::Null, |ts| json!(rfc3339(ts))),
-        );
-        info.insert("sourceContext".into(), json!(provenance.source_context));
+        c.insert("extensions".into(), owned_by(&names.context));
+        let user = json!({ "token": token.expose_secret(), "extensions": owned_by(&names.context) });
         let context = json!({
             "cluster": names.cluster,
             "user": names.user,
-            "namespace": provenance.namespace,
-            "extensions": marker("TokenContext", info),
+            "namespace": record.namespace,
+            "extensions": record.to_extensions(),
         });
         NewEntries {
             names,
@@ -126,11 +78,11 @@ impl NewEntries {
     }
 
     /// The entries for merging into an existing kubeconfig.
-    pub fn into_entries(self) -> Vec<(Section, String, Value)> {
+    pub fn entries(&self) -> Vec<(Section, String, Value)> {
         vec![
-            (Section::Clusters, self.names.cluster, self.cluster),
-            (Section::Users, self.names.user, self.user),
-            (Section::Contexts, self.names.context, self.context),
+            (Section::Clusters, self.names.cluster.clone(), self.cluster.clone()),
+            (Section::Users, self.names.user.clone(), self.user.clone()),
+            (Section::Contexts, self.names.context.clone(), self.context.clone()),
         ]
     }
 }
@@ -141,27 +93,22 @@ mod tests {
     use crate::cli::TokenType;
     use crate::kubeconfig::is_managed;
 
-    fn token() -> IssuedToken {
-        let jwt = crate::jwt::encode_for_test(
-            &json!({"sub": "system:serviceaccount:ns:sa", "exp": 1_000_003_600, "iat": 1_000_000_000}),
-        );
-        IssuedToken::new(jwt, TokenType::Bound, String::new(), Some(3600)).unwrap()
-    }
-
     fn entries(cluster: SourceCluster) -> NewEntries {
         let names = EntryNames {
             context: "c/ns/sa".into(),
             cluster: "c/ns/sa".into(),
             user: "c/ns/sa".into(),
         };
-        let provenance = Provenance {
+        let record = TokenRecord {
             namespace: "ns".into(),
             service_account: "sa".into(),
+            token_type: TokenType::Bound,
+            expiration_seconds: Some(3600),
+            expires_at: Some("2001-09-09T02:46:40Z".into()),
             source_context: "admin".into(),
-            requested_seconds: Some(3600),
-            audiences: vec![],
+            ..TokenRecord::default()
         };
-        NewEntries::new(names, &cluster, &token(), &provenance)
+        NewEntries::new(names, &cluster, &SecretString::from("header.payload.sig"), &record)
     }
 
     fn cluster() -> SourceCluster {
@@ -187,18 +134,18 @@ mod tests {
         assert!(c.get("insecure-skip-tls-verify").is_none());
         let user = doc["users"][0]["user"].as_object().unwrap();
         assert_eq!(user.keys().collect::<Vec<_>>(), ["token", "extensions"]);
+        assert_eq!(user["token"], "header.payload.sig");
         let ctx = &doc["contexts"][0]["context"];
         assert_eq!(ctx["namespace"], "ns");
-        let info = &ctx["extensions"][0]["extension"];
-        assert_eq!(info["serviceAccount"], "sa");
-        assert_eq!(info["tokenType"], "bound");
-        assert_eq!(info["expiresAt"], "2001-09-09T02:46:40Z");
-        assert_eq!(info["sourceContext"], "admin");
+        let record = TokenRecord::from_context(ctx).unwrap();
+        assert_eq!(record.service_account, "sa");
+        assert_eq!(record.expires_at.as_deref(), Some("2001-09-09T02:46:40Z"));
+        assert_eq!(record.source_context, "admin");
     }
 
     #[test]
     fn every_entry_is_marked() {
-        for (_, _, body) in entries(cluster()).into_entries() {
+        for (_, _, body) in entries(cluster()).entries() {
             assert!(is_managed(&body));
         }
     }

@@ -22,7 +22,11 @@ pub struct MergeRequest {
     pub entries: Vec<(Section, String, Value)>,
     /// Context to make current; `None` leaves `current-context` alone everywhere.
     pub set_current: Option<String>,
-    /// Replace entries of the same name even when this tool did not create them.
+    /// Entries to remove: (section, name). Only entries this tool created, unless
+    /// `overwrite`; a name that is not there is not an error. A removed context that is
+    /// some file's `current-context` is unset there, so kubectl is not left pointing at it.
+    pub remove: Vec<(Section, String)>,
+    /// Replace (or remove) entries of the same name even when this tool did not create them.
     pub overwrite: bool,
     /// How long to wait for a `.lock` file held by someone else.
     pub lock_timeout: Duration,
@@ -38,6 +42,7 @@ impl fmt::Debug for MergeRequest {
             .collect();
         f.debug_struct("MergeRequest")
             .field("entries", &entries)
+            .field("remove", &self.remove)
             .field("set_current", &self.set_current)
             .field("overwrite", &self.overwrite)
             .field("lock_timeout", &self.lock_timeout)
@@ -49,6 +54,7 @@ impl fmt::Debug for MergeRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MergeReport {
     pub written: Vec<(Section, String, PathBuf)>,
+    pub removed: Vec<(Section, String, PathBuf)>,
     /// The file that received `current-context`; `None` when it was not asked for or was
     /// already the context in force (kubectl does not write it then either).
     pub current_context_file: Option<PathBuf>,
@@ -109,7 +115,12 @@ fn apply(
 ) -> Result<(Vec<Map<String, Value>>, MergeReport), KubeconfigError> {
     // Refuse before changing anything.
     if !req.overwrite {
-        for (section, name, _) in &req.entries {
+        let targets = req
+            .entries
+            .iter()
+            .map(|(s, n, _)| (s, n))
+            .chain(req.remove.iter().map(|(s, n)| (s, n)));
+        for (section, name) in targets {
             if let Some(existing) = chain.entry(*section, name)
                 && !is_managed(existing.body)
             {
@@ -153,6 +164,28 @@ fn apply(
         report
             .written
             .push((*section, name.clone(), chain.files[file].path.clone()));
+    }
+
+    for (section, name) in &req.remove {
+        let found = docs
+            .iter()
+            .enumerate()
+            .find_map(|(f, doc)| find_in_doc(doc, *section, name).map(|i| (f, i)));
+        if let Some((f, i)) = found {
+            if let Some(Value::Array(list)) = docs[f].get_mut(section.list_key()) {
+                list.remove(i);
+            }
+            report
+                .removed
+                .push((*section, name.clone(), chain.files[f].path.clone()));
+        }
+        if *section == Section::Contexts {
+            for doc in docs.iter_mut() {
+                if doc.get("current-context").and_then(Value::as_str) == Some(name.as_str()) {
+                    doc.insert("current-context".to_owned(), Value::String(String::new()));
+                }
+            }
+        }
     }
 
     if let Some(current) = &req.set_current
@@ -226,10 +259,49 @@ mod tests {
     fn req(entries: Vec<(Section, &str, Value)>) -> MergeRequest {
         MergeRequest {
             entries: entries.into_iter().map(|(s, n, b)| (s, n.to_owned(), b)).collect(),
+            remove: Vec::new(),
             set_current: None,
             overwrite: false,
             lock_timeout: Duration::from_millis(100),
         }
+    }
+
+    #[test]
+    fn removes_only_managed_entries_and_unsets_a_removed_current_context() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        let ours = json!({"cluster": "c", "extensions": [{"name": MARKER, "extension": {}}]});
+        fs::write(
+            &f,
+            serde_json::to_string(&json!({
+                "current-context": "ours",
+                "contexts": [{"name": "ours", "context": ours}, {"name": "theirs", "context": {"cluster": "c"}}],
+                "x-kept": 1
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        let rules = env_rules(&[&f]);
+        let mut r = req(vec![]);
+        r.remove = vec![(Section::Contexts, "theirs".to_owned())];
+        assert!(matches!(
+            merge(&rules, &r).unwrap_err(),
+            KubeconfigError::ForeignEntry { .. }
+        ));
+
+        r.remove = vec![
+            (Section::Contexts, "ours".to_owned()),
+            (Section::Users, "absent".to_owned()),
+        ];
+        let report = merge(&rules, &r).unwrap();
+        assert_eq!(report.removed, vec![(Section::Contexts, "ours".to_owned(), f.clone())]);
+        let doc = read(&f);
+        assert_eq!(
+            doc["contexts"],
+            json!([{"name": "theirs", "context": {"cluster": "c"}}])
+        );
+        assert_eq!(doc["current-context"], "");
+        assert_eq!(doc["x-kept"], 1);
     }
 
     fn sa_entries() -> Vec<(Section, &'static str, Value)> {

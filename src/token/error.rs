@@ -18,8 +18,8 @@ pub enum TokenError {
     #[error("not allowed to {verb}: {message}; ask a cluster admin for RBAC permission, or use another --context")]
     Forbidden { verb: String, message: String },
 
-    #[error("the server rejected the token request: {0}")]
-    Rejected(String),
+    #[error("the server refused to {verb}: {message}")]
+    Rejected { verb: String, message: String },
 
     #[error("failed to create token: no token in server response")]
     Empty,
@@ -72,7 +72,10 @@ impl TokenError {
                     namespace: namespace.to_string(),
                     name: service_account.to_string(),
                 },
-                400 | 404 | 409 | 422 => TokenError::Rejected(status.message.clone()),
+                400 | 404 | 409 | 422 => TokenError::Rejected {
+                    verb: verb.to_string(),
+                    message: status.message.clone(),
+                },
                 _ => TokenError::Api(kube::Error::Api(status)),
             },
             other => TokenError::Api(other),

@@ -19,6 +19,8 @@ pub struct IssuedToken {
     /// For Secret-based tokens: the Secret that holds it, and the CA it carries (PEM).
     pub secret_name: Option<String>,
     pub secret_ca: Option<Vec<u8>>,
+    /// Whether issuing created that Secret (so a failure later should delete it again).
+    pub secret_created: bool,
 }
 
 impl IssuedToken {
@@ -42,6 +44,7 @@ impl IssuedToken {
             shortened,
             secret_name: None,
             secret_ca: None,
+            secret_created: false,
         })
     }
 }

@@ -106,6 +106,7 @@ pub async fn issue_secret(
         .and_then(|d| d.get("ca.crt"))
         .map(|ca| ca.0.clone());
     issued.secret_name = Some(name);
+    issued.secret_created = created;
     Ok(issued)
 }
 

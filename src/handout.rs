@@ -1,0 +1,232 @@
+//! One token, issued from a plan (create's flags, or the record on a context for `refresh`),
+//! with what to record about it and what to undo if a later step fails.
+
+use std::time::Duration;
+
+use base64::Engine;
+use k8s_openapi::jiff::Timestamp;
+
+use crate::cli::TokenType;
+use crate::record::{BoundObjectRecord, TokenRecord};
+use crate::source::SourceCluster;
+use crate::standalone::{EntryNames, NewEntries};
+use crate::token::{self, BoundObject, BoundRequest, IssuedToken, SecretRequest, TokenError};
+
+/// How to issue a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPlan {
+    pub namespace: String,
+    pub service_account: String,
+    pub token_type: TokenType,
+    pub expiration_seconds: Option<i64>,
+    pub audiences: Vec<String>,
+    /// An object the user chose to bind a bound token to.
+    pub bound_object: Option<BoundObject>,
+    /// Bind a bound token to a new anchor Secret (so it can be revoked).
+    pub revocable: bool,
+    /// Reuse or create this Secret for a Secret-based token (`None`: a new generated name).
+    pub secret_name: Option<String>,
+    pub secret_timeout: Duration,
+    pub source_context: String,
+}
+
+/// An issued token, its record, and the Secret (token Secret or anchor) it created.
+#[derive(Debug)]
+pub struct Handout {
+    pub token: IssuedToken,
+    pub record: TokenRecord,
+    created_secret: Option<String>,
+}
+
+pub fn rfc3339(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+impl TokenPlan {
+    /// The plan that issues the same kind of token again: same ServiceAccount, type,
+    /// lifetime, audiences and bound object; a Secret-based token gets a NEW Secret and a
+    /// revocable one a new anchor, so that deleting the old one ends only the old token.
+    pub fn from_record(record: &TokenRecord, secret_timeout: Duration) -> TokenPlan {
+        TokenPlan {
+            namespace: record.namespace.clone(),
+            service_account: record.service_account.clone(),
+            token_type: record.token_type,
+            expiration_seconds: record.expiration_seconds,
+            audiences: record.audiences.clone(),
+            bound_object: match &record.anchor_secret {
+                Some(_) => None,
+                None => record.bound_object.as_ref().and_then(|o| {
+                    o.kind().map(|kind| BoundObject {
+                        kind,
+                        name: o.name.clone(),
+                        uid: None,
+                    })
+                }),
+            },
+            revocable: record.anchor_secret.is_some(),
+            secret_name: None,
+            secret_timeout,
+            source_context: record.source_context.clone(),
+        }
+    }
+
+    pub async fn issue(&self, client: &kube::Client) -> Result<Handout, TokenError> {
+        let (ns, sa) = (self.namespace.as_str(), self.service_account.as_str());
+        match self.token_type {
+            TokenType::Secret => {
+                let request = SecretRequest {
+                    secret_name: self.secret_name.clone(),
+                    timeout: self.secret_timeout,
+                };
+                let token = token::issue_secret(client, ns, sa, &request).await?;
+                let created_secret = token.secret_created.then(|| token.secret_name.clone()).flatten();
+                let record = self.record(&token, None);
+                Ok(Handout {
+                    token,
+                    record,
+                    created_secret,
+                })
+            }
+            TokenType::Bound => {
+                let mut request = BoundRequest {
+                    expiration_seconds: self.expiration_seconds,
+                    audiences: self.audiences.clone(),
+                    bound_object: self.bound_object.clone(),
+                };
+                let anchor = if self.revocable {
+                    let secret = token::create_anchor(client, ns, sa, false).await?;
+                    let (name, uid) = (secret.metadata.name.unwrap_or_default(), secret.metadata.uid);
+                    request.bound_object = Some(BoundObject {
+                        kind: crate::cli::BoundObjectKind::Secret,
+                        name: name.clone(),
+                        uid,
+                    });
+                    Some(name)
+                } else {
+                    None
+                };
+                match token::issue_bound(client, ns, sa, &request).await {
+                    Ok(token) => {
+                        let mut record = self.record(&token, anchor.clone());
+                        record.bound_object = request.bound_object.as_ref().map(|o| BoundObjectRecord {
+                            kind: o.kind.as_str().to_string(),
+                            name: o.name.clone(),
+                            uid: o.uid.clone(),
+                        });
+                        Ok(Handout {
+                            token,
+                            record,
+                            created_secret: anchor,
+                        })
+                    }
+                    Err(e) => {
+                        if let Some(anchor) = &anchor {
+                            // Best effort: the error that matters is the one above.
+                            let _ = token::delete_secret(client, ns, anchor).await;
+                        }
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    fn record(&self, token: &IssuedToken, anchor_secret: Option<String>) -> TokenRecord {
+        TokenRecord {
+            namespace: self.namespace.clone(),
+            service_account: self.service_account.clone(),
+            token_type: self.token_type,
+            secret_name: token.secret_name.clone(),
+            anchor_secret,
+            expiration_seconds: self.expiration_seconds,
+            audiences: self.audiences.clone(),
+            bound_object: None,
+            expires_at: token.expires.map(rfc3339),
+            source_context: self.source_context.clone(),
+        }
+    }
+}
+
+impl Handout {
+    /// The kubeconfig entries for this token. A Secret-based token's `ca.crt` is used only
+    /// when the source cluster trusts no CA of its own.
+    pub fn entries(&self, names: EntryNames, cluster: &SourceCluster) -> NewEntries {
+        let mut cluster = cluster.clone();
+        if cluster.ca_data.is_none() && !cluster.insecure_skip_tls_verify {
+            cluster.ca_data = self
+                .token
+                .secret_ca
+                .as_ref()
+                .map(|pem| base64::engine::general_purpose::STANDARD.encode(pem));
+        }
+        NewEntries::new(names, &cluster, &self.token.token, &self.record)
+    }
+
+    /// Deletes the Secret this handout created (its token stops working). Best effort.
+    pub async fn undo(&self, client: &kube::Client) {
+        if let Some(name) = &self.created_secret {
+            let _ = token::delete_secret(client, &self.record.namespace, name).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refresh_plan_repeats_the_options_but_never_the_secret() {
+        let record = TokenRecord {
+            namespace: "ns".into(),
+            service_account: "sa".into(),
+            token_type: TokenType::Secret,
+            secret_name: Some("sa-token-abc".into()),
+            source_context: "admin".into(),
+            ..TokenRecord::default()
+        };
+        let plan = TokenPlan::from_record(&record, Duration::from_secs(30));
+        assert_eq!(
+            plan.secret_name, None,
+            "a rotation needs a new Secret: the old name would revive the old token"
+        );
+        assert_eq!(plan.token_type, TokenType::Secret);
+
+        let revocable = TokenRecord {
+            token_type: TokenType::Bound,
+            secret_name: None,
+            anchor_secret: Some("sa-anchor-x".into()),
+            bound_object: Some(BoundObjectRecord {
+                kind: "Secret".into(),
+                name: "sa-anchor-x".into(),
+                uid: None,
+            }),
+            expiration_seconds: Some(600),
+            audiences: vec!["api".into()],
+            ..record.clone()
+        };
+        let plan = TokenPlan::from_record(&revocable, Duration::from_secs(30));
+        assert!(
+            plan.revocable && plan.bound_object.is_none(),
+            "a new anchor, not the old one"
+        );
+        assert_eq!(
+            (plan.expiration_seconds, plan.audiences.clone()),
+            (Some(600), vec!["api".to_string()])
+        );
+
+        let pod_bound = TokenRecord {
+            anchor_secret: None,
+            bound_object: Some(BoundObjectRecord {
+                kind: "Pod".into(),
+                name: "p".into(),
+                uid: Some("u".into()),
+            }),
+            ..revocable
+        };
+        let plan = TokenPlan::from_record(&pod_bound, Duration::from_secs(30));
+        assert_eq!(
+            plan.bound_object.map(|o| (o.name, o.uid)),
+            Some(("p".to_string(), None))
+        );
+    }
+}
