@@ -1,4 +1,5 @@
-//! Generated files are committed and must match the clap definition. To regenerate:
+//! Generated files are committed and must match the clap definition: the shell completion
+//! scripts in `completions/` and the man pages in `man/`. To regenerate:
 //! `SATOKEN_REGENERATE=1 cargo test --test generated_files`.
 
 use clap::CommandFactory;
@@ -50,4 +51,67 @@ fn the_completion_command_prints_the_committed_scripts() {
             "`kubectl-satoken completion {shell}` differs from completions/{file}"
         );
     }
+}
+
+/// The man pages: `kubectl-satoken.1`, and one per visible subcommand
+/// (`kubectl-satoken-list.1`, ...), as `clap_mangen::generate_to` names them. No date, so
+/// the pages only change when the definition does.
+fn man_pages() -> Vec<(String, Vec<u8>)> {
+    fn collect(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) {
+        let man = clap_mangen::Man::new(cmd.clone()).manual("kubectl-satoken Manual");
+        let mut page = Vec::new();
+        man.render(&mut page).expect("render man page");
+        out.push((man.get_filename(), page));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            collect(sub, out);
+        }
+    }
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    collect(&cmd, &mut pages);
+    pages
+}
+
+#[test]
+fn man_pages_match_the_cli() {
+    let pages = man_pages();
+    let names: Vec<&str> = pages.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(
+        names.contains(&"kubectl-satoken.1") && names.contains(&"kubectl-satoken-list.1"),
+        "{names:?}"
+    );
+    for (name, page) in &pages {
+        check(&format!("man/{name}"), page);
+    }
+    // No page left over from a subcommand that is gone.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    for entry in std::fs::read_dir(&dir).expect("man/") {
+        let file = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        if std::env::var_os("SATOKEN_REGENERATE").is_some() && !names.contains(&file.as_str()) {
+            std::fs::remove_file(dir.join(&file)).expect("remove stale page");
+            continue;
+        }
+        assert!(
+            names.contains(&file.as_str()),
+            "man/{file} belongs to no command: run `{REGENERATE}` to remove it"
+        );
+    }
+}
+
+#[test]
+fn man_page_documents_every_subcommand_and_flag() {
+    let pages = man_pages();
+    let root = String::from_utf8_lossy(&pages[0].1).into_owned();
+    for word in [
+        "kubectl\\-satoken",
+        "list",
+        "inspect",
+        "refresh",
+        "revoke",
+        "\\-\\-kubeconfig",
+    ] {
+        assert!(root.contains(word), "kubectl-satoken.1 lacks {word}");
+    }
+    assert!(!root.contains("__complete"), "the hidden subcommand is documented");
 }
