@@ -6,16 +6,73 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Claims {
+    pub iss: Option<String>,
     /// `system:serviceaccount:NS:SA`
     pub sub: Option<String>,
+    #[serde(default)]
+    pub aud: Audiences,
     /// Expiry, seconds since the epoch; absent for Secret-based tokens.
     pub exp: Option<i64>,
     /// Issued at, seconds since the epoch; absent for Secret-based tokens.
     pub iat: Option<i64>,
+    pub nbf: Option<i64>,
+    pub jti: Option<String>,
+    /// Bound tokens: the ServiceAccount and the object the token is bound to.
+    #[serde(rename = "kubernetes.io")]
+    pub kubernetes: Option<KubernetesClaims>,
+    /// Secret-based (legacy) tokens name their Secret in a claim of their own.
+    #[serde(rename = "kubernetes.io/serviceaccount/secret.name")]
+    pub legacy_secret_name: Option<String>,
+}
+
+/// `aud` is a string or a list of strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "AudienceForm")]
+pub struct Audiences(pub Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AudienceForm {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<AudienceForm> for Audiences {
+    fn from(form: AudienceForm) -> Self {
+        match form {
+            AudienceForm::One(a) => Audiences(vec![a]),
+            AudienceForm::Many(list) => Audiences(list),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct KubernetesClaims {
+    pub namespace: Option<String>,
+    pub serviceaccount: Option<ObjectClaim>,
+    pub pod: Option<ObjectClaim>,
+    pub secret: Option<ObjectClaim>,
+    pub node: Option<ObjectClaim>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ObjectClaim {
+    pub name: Option<String>,
+    pub uid: Option<String>,
+}
+
+impl Claims {
+    /// The object a bound token is bound to: (kind, name, uid).
+    pub fn bound_object(&self) -> Option<(&'static str, &ObjectClaim)> {
+        let k = self.kubernetes.as_ref()?;
+        [("Pod", &k.pod), ("Secret", &k.secret), ("Node", &k.node)]
+            .into_iter()
+            .find_map(|(kind, object)| object.as_ref().map(|o| (kind, o)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the server returned a token that is not a JWT ({0})")]
+#[error("the token is not a JWT ({0})")]
 pub struct NotAJwt(&'static str);
 
 /// Decodes the payload of a JWT. The error never contains the token.
@@ -50,17 +107,26 @@ mod tests {
     fn reads_bound_and_legacy_claims() {
         let bound =
             encode_for_test(&json!({"sub": "system:serviceaccount:ns:sa", "exp": 200, "iat": 100, "aud": ["x"]}));
+        let c = claims(&bound).unwrap();
         assert_eq!(
-            claims(&bound).unwrap(),
-            Claims {
-                sub: Some("system:serviceaccount:ns:sa".into()),
-                exp: Some(200),
-                iat: Some(100)
-            }
+            (c.sub.as_deref(), c.exp, c.iat),
+            (Some("system:serviceaccount:ns:sa"), Some(200), Some(100))
         );
-        let legacy =
-            encode_for_test(&json!({"iss": "kubernetes/serviceaccount", "sub": "system:serviceaccount:ns:sa"}));
-        assert_eq!(claims(&legacy).unwrap().exp, None);
+        assert_eq!(c.aud, Audiences(vec!["x".into()]));
+        let pinned = encode_for_test(
+            &json!({"aud": "one", "kubernetes.io": {"namespace": "ns", "secret": {"name": "anchor", "uid": "u"}}}),
+        );
+        let c = claims(&pinned).unwrap();
+        assert_eq!(c.aud, Audiences(vec!["one".into()]));
+        let (kind, object) = c.bound_object().unwrap();
+        assert_eq!((kind, object.name.as_deref()), ("Secret", Some("anchor")));
+        let legacy = encode_for_test(&json!({
+            "iss": "kubernetes/serviceaccount",
+            "sub": "system:serviceaccount:ns:sa",
+            "kubernetes.io/serviceaccount/secret.name": "sa-token-x"
+        }));
+        let c = claims(&legacy).unwrap();
+        assert_eq!((c.exp, c.legacy_secret_name.as_deref()), (None, Some("sa-token-x")));
     }
 
     #[test]

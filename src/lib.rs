@@ -11,6 +11,7 @@ pub mod duration;
 pub mod handout;
 pub mod jwt;
 pub mod kubeconfig;
+pub mod lifecycle;
 pub mod names;
 pub mod onboard;
 pub mod record;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use kubectl_satoken::cli::{Cli, Command};
 use kubectl_satoken::create::{CreateError, CreateOptions};
+use kubectl_satoken::lifecycle;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -32,20 +33,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Create(args)) => create(*args),
-        Some(Command::List(_) | Command::Inspect(_) | Command::Refresh(_) | Command::Revoke(_)) => {
-            anyhow::bail!("not implemented yet")
-        }
+        Some(Command::List(args)) => Ok(lifecycle::list(&args, &mut std::io::stdout().lock())?),
+        Some(Command::Inspect(args)) => block_on(lifecycle::inspect(&args, &mut std::io::stdout().lock())),
+        Some(Command::Refresh(args)) => block_on(lifecycle::refresh(&args, &mut std::io::stderr().lock())),
+        Some(Command::Revoke(args)) => block_on(lifecycle::revoke(&args, &mut std::io::stderr().lock())),
         None => create(cli.create),
     }
 }
 
 fn create(args: kubectl_satoken::cli::CreateArgs) -> anyhow::Result<()> {
     let options = CreateOptions::complete(args)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
-    runtime.block_on(options.run(&mut stdout, &mut stderr))?;
+    block_on(options.run(&mut stdout, &mut stderr))?;
     stdout.flush().map_err(CreateError::Stdout)?;
     Ok(())
+}
+
+/// Runs one command's future on a single-threaded runtime: the work is a few requests.
+fn block_on<E>(future: impl std::future::Future<Output = Result<(), E>>) -> anyhow::Result<()>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    Ok(runtime.block_on(future)?)
 }
 
 /// A closed pipe (`kubectl satoken sa | head -1`) is the reader's choice, not a failure.

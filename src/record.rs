@@ -102,6 +102,16 @@ impl TokenRecord {
         serde_json::from_value(extension.clone()).ok()
     }
 
+    /// The Secret this tool created for the token (its token Secret, or the anchor of a
+    /// revocable token): a rotation replaces it and deletes the old one. A Secret the user
+    /// chose to bind to is not ours to delete.
+    pub fn owned_secret(&self) -> Option<&str> {
+        match self.token_type {
+            TokenType::Secret => self.secret_name.as_deref(),
+            TokenType::Bound => self.anchor_secret.as_deref(),
+        }
+    }
+
     /// The Secret whose deletion ends this token, if any.
     pub fn revocation_secret(&self) -> Option<&str> {
         match self.token_type {
@@ -153,6 +163,7 @@ mod tests {
     #[test]
     fn knows_which_secret_revokes_the_token() {
         assert_eq!(record().revocation_secret(), Some("sa-token-x"));
+        assert_eq!(record().owned_secret(), Some("sa-token-x"));
         let mut bound = TokenRecord {
             token_type: TokenType::Bound,
             ..record()

@@ -67,6 +67,47 @@ pub struct SourceCluster {
     pub proxy_url: Option<String>,
 }
 
+impl SourceCluster {
+    /// The fields to carry over from a cluster entry `body` named `name`, found in `file`
+    /// (a `certificate-authority` path is relative to it).
+    pub fn from_entry(name: &str, body: &Value, file: &Path) -> Result<SourceCluster, SourceError> {
+        let server = str_field(body, "server")
+            .ok_or_else(|| SourceError::NoServer {
+                cluster: name.to_string(),
+                file: file.to_path_buf(),
+            })?
+            .to_string();
+        let ca_data = match (
+            str_field(body, "certificate-authority-data"),
+            str_field(body, "certificate-authority"),
+        ) {
+            (Some(data), _) => Some(data.to_string()),
+            (None, Some(path)) => {
+                let path = relative_to(file, path);
+                let pem = std::fs::read(&path).map_err(|source| SourceError::CaUnreadable {
+                    path: path.clone(),
+                    cluster: name.to_string(),
+                    file: file.to_path_buf(),
+                    source,
+                })?;
+                Some(base64::engine::general_purpose::STANDARD.encode(pem))
+            }
+            (None, None) => None,
+        };
+        Ok(SourceCluster {
+            name: name.to_string(),
+            server,
+            ca_data,
+            insecure_skip_tls_verify: body
+                .get("insecure-skip-tls-verify")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            tls_server_name: str_field(body, "tls-server-name").map(str::to_string),
+            proxy_url: str_field(body, "proxy-url").map(str::to_string),
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Source {
     pub context: String,
@@ -108,47 +149,12 @@ impl Source {
                 context: context.clone(),
                 cluster: cluster_name.clone(),
             })?;
-        let body = cluster.body;
-        let server = str_field(body, "server")
-            .ok_or_else(|| SourceError::NoServer {
-                cluster: cluster_name.clone(),
-                file: cluster.file.to_path_buf(),
-            })?
-            .to_string();
-        let ca_data = match (
-            str_field(body, "certificate-authority-data"),
-            str_field(body, "certificate-authority"),
-        ) {
-            (Some(data), _) => Some(data.to_string()),
-            (None, Some(path)) => {
-                let path = relative_to(cluster.file, path);
-                let pem = std::fs::read(&path).map_err(|source| SourceError::CaUnreadable {
-                    path: path.clone(),
-                    cluster: cluster_name.clone(),
-                    file: cluster.file.to_path_buf(),
-                    source,
-                })?;
-                Some(base64::engine::general_purpose::STANDARD.encode(pem))
-            }
-            (None, None) => None,
-        };
         Ok(Source {
             context,
             namespace,
-            cluster: SourceCluster {
-                name: cluster_name,
-                server,
-                ca_data,
-                insecure_skip_tls_verify: body
-                    .get("insecure-skip-tls-verify")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                tls_server_name: str_field(body, "tls-server-name").map(str::to_string),
-                proxy_url: str_field(body, "proxy-url").map(str::to_string),
-            },
+            cluster: SourceCluster::from_entry(&cluster_name, cluster.body, cluster.file)?,
         })
     }
-
     /// A client for the source context. It sends nothing until it is used.
     pub async fn client(&self, chain: &Chain, request_timeout: Option<Duration>) -> Result<kube::Client, SourceError> {
         let kubeconfig = chain.to_kube().map_err(|e| SourceError::Client {

@@ -26,23 +26,45 @@ pub enum VerifyError {
     WrongIdentity { expected: String, actual: String },
 }
 
-/// Who the API server says a kubeconfig document's current context is.
-pub async fn whoami(doc: &Value, timeout: Option<Duration>) -> Result<String, VerifyError> {
-    let client = client(doc, timeout).await?;
-    let server = server(doc);
-    let review = Api::<SelfSubjectReview>::all(client)
+/// A client for a kubeconfig document's current context (the new standalone kubeconfig),
+/// and that context's server for messages.
+pub async fn document_client(doc: &Value, timeout: Option<Duration>) -> Result<(kube::Client, String), VerifyError> {
+    let context = doc
+        .get("current-context")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let kubeconfig: kube::config::Kubeconfig = serde_json::from_value(doc.clone()).map_err(|e| {
+        VerifyError::Config(SourceError::Client {
+            context: context.clone(),
+            source: Box::new(e),
+        })
+    })?;
+    let client = source::client_for(kubeconfig, &context, timeout)
+        .await
+        .map_err(VerifyError::Config)?;
+    Ok((client, document_server(doc, &context)))
+}
+
+fn api_error(server: &str) -> impl Fn(kube::Error) -> VerifyError + '_ {
+    move |e| match e {
+        kube::Error::Api(status) => VerifyError::Rejected {
+            server: server.to_string(),
+            message: status.message.clone(),
+        },
+        source => VerifyError::Unreachable {
+            server: server.to_string(),
+            source,
+        },
+    }
+}
+
+/// Who the API server says the client's credentials are.
+pub async fn whoami(client: &kube::Client, server: &str) -> Result<String, VerifyError> {
+    let review = Api::<SelfSubjectReview>::all(client.clone())
         .create(&PostParams::default(), &SelfSubjectReview::default())
         .await
-        .map_err(|e| match e {
-            kube::Error::Api(status) => VerifyError::Rejected {
-                server: server.clone(),
-                message: status.message.clone(),
-            },
-            source => VerifyError::Unreachable {
-                server: server.clone(),
-                source,
-            },
-        })?;
+        .map_err(api_error(server))?;
     Ok(review
         .status
         .and_then(|s| s.user_info)
@@ -52,7 +74,8 @@ pub async fn whoami(doc: &Value, timeout: Option<Duration>) -> Result<String, Ve
 
 /// Fails unless the document authenticates as `expected`.
 pub async fn expect_identity(doc: &Value, expected: &str, timeout: Option<Duration>) -> Result<(), VerifyError> {
-    let actual = whoami(doc, timeout).await?;
+    let (client, server) = document_client(doc, timeout).await?;
+    let actual = whoami(&client, &server).await?;
     if actual == expected {
         Ok(())
     } else {
@@ -63,76 +86,56 @@ pub async fn expect_identity(doc: &Value, expected: &str, timeout: Option<Durati
     }
 }
 
-/// What the document's identity may do in `namespace`: one line per rule, `verbs resources`.
-pub async fn rules(doc: &Value, namespace: &str, timeout: Option<Duration>) -> Result<Vec<String>, VerifyError> {
-    let client = client(doc, timeout).await?;
-    let server = server(doc);
+/// What the client's identity may do in `namespace`: one line per rule, `verbs resources`.
+pub async fn rules(client: &kube::Client, server: &str, namespace: &str) -> Result<Vec<String>, VerifyError> {
     let review = SelfSubjectRulesReview {
         spec: SelfSubjectRulesReviewSpec {
             namespace: Some(namespace.to_string()),
         },
         ..SelfSubjectRulesReview::default()
     };
-    let review = Api::<SelfSubjectRulesReview>::all(client)
+    let review = Api::<SelfSubjectRulesReview>::all(client.clone())
         .create(&PostParams::default(), &review)
         .await
-        .map_err(|e| match e {
-            kube::Error::Api(status) => VerifyError::Rejected {
-                server: server.clone(),
-                message: status.message.clone(),
-            },
-            source => VerifyError::Unreachable {
-                server: server.clone(),
-                source,
-            },
-        })?;
+        .map_err(api_error(server))?;
     let status = review.status.unwrap_or_default();
+    let join = |v: &Option<Vec<String>>| v.clone().unwrap_or_default().join(",");
     let mut lines: Vec<String> = status
         .resource_rules
         .iter()
         .map(|r| {
-            let resources = r.resources.clone().unwrap_or_default().join(",");
-            let names = r.resource_names.clone().unwrap_or_default();
+            let names = join(&r.resource_names);
             let names = if names.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", names.join(","))
+                format!(" ({names})")
             };
-            format!("{} {resources}{names}", r.verbs.join(","))
+            let groups: Vec<String> = r
+                .api_groups
+                .clone()
+                .unwrap_or_default()
+                .iter()
+                .map(|g| if g.is_empty() { "core".to_string() } else { g.clone() })
+                .collect();
+            format!(
+                "{} {} [{}]{names}",
+                r.verbs.join(","),
+                join(&r.resources),
+                groups.join(",")
+            )
         })
         .collect();
-    lines.extend(status.non_resource_rules.iter().map(|r| {
-        format!(
-            "{} {}",
-            r.verbs.join(","),
-            r.non_resource_urls.clone().unwrap_or_default().join(",")
-        )
-    }));
+    lines.extend(
+        status
+            .non_resource_rules
+            .iter()
+            .map(|r| format!("{} {}", r.verbs.join(","), join(&r.non_resource_urls))),
+    );
     Ok(lines)
 }
 
-async fn client(doc: &Value, timeout: Option<Duration>) -> Result<kube::Client, VerifyError> {
-    let kubeconfig: kube::config::Kubeconfig = serde_json::from_value(doc.clone()).map_err(|e| {
-        VerifyError::Config(SourceError::Client {
-            context: current(doc),
-            source: Box::new(e),
-        })
-    })?;
-    source::client_for(kubeconfig, &current(doc), timeout)
-        .await
-        .map_err(VerifyError::Config)
-}
-
-fn current(doc: &Value) -> String {
-    doc.get("current-context")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The server of the document's current context, for messages.
-fn server(doc: &Value) -> String {
-    let context = current(doc);
+/// The server of a document's context, for messages.
+fn document_server(doc: &Value, context: &str) -> String {
     let find = |list: &str, name: &str| {
         doc.get(list)?
             .as_array()?
@@ -140,7 +143,7 @@ fn server(doc: &Value) -> String {
             .find(|e| e.get("name").and_then(Value::as_str) == Some(name))
             .cloned()
     };
-    find("contexts", &context)
+    find("contexts", context)
         .and_then(|c| c["context"]["cluster"].as_str().map(str::to_string))
         .and_then(|cluster| find("clusters", &cluster))
         .and_then(|c| c["cluster"]["server"].as_str().map(str::to_string))

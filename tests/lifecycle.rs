@@ -1,0 +1,448 @@
+//! The token lifecycle against the local cluster: verify, list, inspect, refresh, revoke,
+//! onboarding, and many ServiceAccounts at once.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{Home, Namespace, admin, admin_ok, run, yaml};
+
+fn whoami(home: &Home, kubeconfig: &Path) -> support::Run {
+    let mut cmd = home.kubectl([
+        "auth",
+        "whoami",
+        "-o",
+        "jsonpath={.status.userInfo.username}",
+        "--kubeconfig",
+    ]);
+    cmd.arg(kubeconfig);
+    run(&mut cmd)
+}
+
+/// Waits (briefly) until the kubeconfig's token gets 401.
+fn rejected(home: &Home, kubeconfig: &Path) {
+    support::eventually(10, "the token to be rejected with 401", || {
+        let r = whoami(home, kubeconfig);
+        (!r.success() && r.stderr_text().contains("Unauthorized")).then_some(())
+    });
+}
+
+/// A standalone copy of a merged context, as `kubectl config view --minify --flatten` makes it.
+fn standalone_copy(home: &Home, context: &str, file: &str) -> PathBuf {
+    let out = run(&mut home.kubectl(["config", "view", "--minify", "--flatten", "--context", context])).ok();
+    let path = home.path(file);
+    std::fs::write(&path, out.stdout_text()).expect("write");
+    path
+}
+
+fn contexts_in(path: &Path) -> Vec<String> {
+    let doc = yaml(&std::fs::read_to_string(path).expect("read"));
+    doc["contexts"].as_array().map_or(vec![], |l| {
+        l.iter()
+            .filter_map(|c| c["name"].as_str().map(str::to_string))
+            .collect()
+    })
+}
+
+fn token_of(path: &Path, context: &str) -> String {
+    let doc = yaml(&std::fs::read_to_string(path).expect("read"));
+    let user = doc["contexts"]
+        .as_array()
+        .expect("contexts")
+        .iter()
+        .find(|c| c["name"] == context)
+        .expect("context")["context"]["user"]
+        .as_str()
+        .expect("user")
+        .to_string();
+    doc["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["name"] == user.as_str())
+        .expect("user")["user"]["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
+#[test]
+fn revoke_ends_secret_based_and_revocable_tokens_and_removes_the_context() {
+    let ns = Namespace::new("revoke");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    let config = home.admin_config(".kube/config");
+    let identity = format!("system:serviceaccount:{}:ci", ns.name);
+
+    for (flags, name) in [
+        (&["--type", "secret"][..], "secret-ctx"),
+        (&["--revocable"][..], "revocable-ctx"),
+    ] {
+        let mut args = vec!["ci", "-n", &ns.name, "--merge", "--context-name", name];
+        args.extend_from_slice(flags);
+        run(&mut home.satoken(args)).ok();
+        let copy = standalone_copy(&home, name, &format!("{name}.yaml"));
+        assert_eq!(whoami(&home, &copy).ok().stdout_text(), identity);
+
+        run(&mut home.satoken(["revoke", name]))
+            .ok()
+            .stderr_has("no longer works");
+        // The API server notices a deleted Secret within moments (its lookups are cached).
+        rejected(&home, &copy);
+        assert!(!contexts_in(&config).contains(&name.to_string()), "the context is gone");
+        let doc = yaml(&std::fs::read_to_string(&config).expect("read"));
+        for list in ["clusters", "users"] {
+            assert!(
+                !doc[list].as_array().expect(list).iter().any(|e| e["name"] == name),
+                "{list} entry removed"
+            );
+        }
+    }
+
+    // A plain bound token cannot be revoked: said so, and the context stays.
+    run(&mut home.satoken(["ci", "-n", &ns.name, "--merge", "--context-name", "plain"])).ok();
+    run(&mut home.satoken(["revoke", "plain"]))
+        .fails()
+        .stderr_has("cannot be revoked")
+        .stderr_has("--revocable");
+    assert!(contexts_in(&config).contains(&"plain".to_string()));
+
+    // Not ours, or not there: refused by name.
+    run(&mut home.satoken(["revoke", "local"]))
+        .fails()
+        .stderr_has("was not created by kubectl-satoken");
+    run(&mut home.satoken(["revoke", "nope"]))
+        .fails()
+        .stderr_has("context \"nope\" does not exist");
+}
+
+#[test]
+fn refresh_rotates_a_secret_based_token_in_place() {
+    let ns = Namespace::new("refresh");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let other = home.path("team.yaml");
+    std::fs::write(&other, "apiVersion: v1\nkind: Config\n").expect("write");
+    let env = format!("{}:{}", other.display(), home.path(".kube/config").display());
+    let name = format!("local/{}/ci", ns.name);
+
+    run(home
+        .satoken(["ci", "-n", &ns.name, "--type", "secret", "--merge"])
+        .env("KUBECONFIG", &env))
+    .ok();
+    // New entries went to the first file; refresh must keep them there.
+    assert_eq!(contexts_in(&other), vec![name.clone()]);
+    let old = standalone_copy_env(&home, &env, &name, "old.yaml");
+    let old_token = token_of(&other, &name);
+    let old_secret = secret_name(&other);
+
+    run(home.satoken(["refresh", &name]).env("KUBECONFIG", &env))
+        .ok()
+        .stderr_has("the old token no longer works");
+    assert_eq!(contexts_in(&other), vec![name.clone()], "same name, same file");
+    let new_token = token_of(&other, &name);
+    assert_ne!(new_token, old_token);
+    assert_ne!(secret_name(&other), old_secret, "a new Secret, never the old name");
+    rejected(&home, &old);
+    let new = standalone_copy_env(&home, &env, &name, "new.yaml");
+    assert_eq!(
+        whoami(&home, &new).ok().stdout_text(),
+        format!("system:serviceaccount:{}:ci", ns.name)
+    );
+    admin(["get", "secret", &old_secret, "-n", &ns.name]).fails();
+
+    // --all refreshes every context kubectl-satoken made (here: the one).
+    run(home.satoken(["refresh", "--all"]).env("KUBECONFIG", &env))
+        .ok()
+        .stderr_has("Refreshed context");
+}
+
+fn standalone_copy_env(home: &Home, env: &str, context: &str, file: &str) -> PathBuf {
+    let out = run(home
+        .kubectl(["config", "view", "--minify", "--flatten", "--context", context])
+        .env("KUBECONFIG", env))
+    .ok();
+    let path = home.path(file);
+    std::fs::write(&path, out.stdout_text()).expect("write");
+    path
+}
+
+fn secret_name(path: &Path) -> String {
+    let doc = yaml(&std::fs::read_to_string(path).expect("read"));
+    doc["contexts"][0]["context"]["extensions"][0]["extension"]["secretName"]
+        .as_str()
+        .expect("secretName")
+        .to_string()
+}
+
+#[test]
+fn list_shows_expiry_type_and_file() {
+    let ns = Namespace::new("list");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let config = home.admin_config(".kube/config");
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--duration",
+        "10m",
+        "--context-name",
+        "short",
+    ]))
+    .ok();
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--type",
+        "secret",
+        "--context-name",
+        "forever",
+    ]))
+    .ok();
+
+    let table = run(&mut home.satoken(["list"])).ok().stdout_text();
+    let line = |ctx: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(ctx))
+            .unwrap_or_else(|| panic!("{ctx} missing:\n{table}"))
+            .to_string()
+    };
+    let short = line("short ");
+    assert!(
+        short.contains(&format!("{}/ci", ns.name)) && short.contains("bound"),
+        "{table}"
+    );
+    assert!(
+        short.contains("in 10m") || short.contains("in 9m"),
+        "about 10 minutes: {table}"
+    );
+    assert!(short.trim_end().ends_with(&config.display().to_string()), "{table}");
+    assert!(line("forever ").contains("never"), "{table}");
+    assert!(!table.contains("\nlocal "), "foreign contexts are not listed:\n{table}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&mut home.satoken(["list", "-o", "json"])).ok().stdout_text()).expect("json");
+    let forever = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["context"] == "forever")
+        .expect("forever");
+    assert_eq!(forever["tokenType"], "secret");
+    assert_eq!(forever["expired"], false);
+    assert!(forever["secret"].as_str().expect("secret").starts_with("ci-token-"));
+    let wide = run(&mut home.satoken(["list", "-o", "wide"])).ok().stdout_text();
+    assert!(wide.lines().next().expect("header").contains("SECRET"), "{wide}");
+}
+
+#[test]
+fn verify_refuses_a_kubeconfig_that_does_not_work_and_writes_nothing() {
+    let ns = Namespace::new("verify");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let config = home.admin_config(".kube/config");
+    let before = std::fs::read(&config).expect("read");
+
+    let out = home.path("ci.yaml");
+    run(home
+        .satoken([
+            "ci",
+            "-n",
+            &ns.name,
+            "--verify",
+            "--server",
+            "https://127.0.0.1:1",
+            "--output-file",
+        ])
+        .arg(&out))
+    .fails()
+    .stderr_has("--verify: the new kubeconfig does not work: cannot reach https://127.0.0.1:1");
+    assert!(!out.exists(), "nothing written");
+
+    // A CA that is not the server's.
+    let other_ca = home.path("other-ca.pem");
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=other",
+            "-days",
+            "1",
+            "-keyout",
+        ])
+        .arg(home.path("other.key"))
+        .arg("-out")
+        .arg(&other_ca)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    run(home
+        .satoken(["ci", "-n", &ns.name, "--verify", "--merge", "--certificate-authority"])
+        .arg(&other_ca))
+    .fails()
+    .stderr_has("--verify:");
+    assert_eq!(std::fs::read(&config).expect("read"), before, "nothing merged");
+
+    let ok = run(&mut home.satoken(["ci", "-n", &ns.name, "--verify"])).ok();
+    assert_eq!(yaml(&ok.stdout_text())["kind"], "Config");
+}
+
+#[test]
+fn inspect_decodes_the_token_and_verify_shows_identity_and_permissions() {
+    let ns = Namespace::new("inspect");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let file = home.path("ci.yaml");
+    run(home
+        .satoken(["ci", "-n", &ns.name, "--revocable", "--output-file"])
+        .arg(&file))
+    .ok();
+
+    let text = run(home.satoken(["inspect", "--file"]).arg(&file)).ok().stdout_text();
+    assert!(
+        text.contains(&format!("Subject:      system:serviceaccount:{}:ci", ns.name))
+            || text.contains(&format!("system:serviceaccount:{}:ci", ns.name)),
+        "{text}"
+    );
+    assert!(
+        text.contains("Bound to:") && text.contains("Secret ci-anchor-"),
+        "{text}"
+    );
+    assert!(text.contains("(in 59m)") || text.contains("(in 60m)"), "{text}");
+    assert!(
+        !text.contains(&token_of(&file, &format!("local/{}/ci", ns.name))),
+        "the token itself is never shown"
+    );
+
+    let verified = run(home.satoken(["inspect", "--verify", "--file"]).arg(&file))
+        .ok()
+        .stdout_text();
+    assert!(
+        verified.contains(&format!("Verified as:  system:serviceaccount:{}:ci", ns.name))
+            || verified.contains("Verified as:"),
+        "{verified}"
+    );
+    assert!(
+        verified.contains(&format!("May, in namespace {}:", ns.name)),
+        "{verified}"
+    );
+    assert!(
+        verified.lines().any(|l| l.contains("get,list pods")),
+        "may list pods:\n{verified}"
+    );
+}
+
+#[test]
+fn onboarding_creates_the_service_account_and_binding_once() {
+    let ns = Namespace::new("onboard");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+
+    // --dry-run: the server validates, nothing is created, no token is issued.
+    let dry = run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--create-serviceaccount",
+        "--grant",
+        "clusterrole/view",
+        "--dry-run",
+    ]))
+    .ok();
+    let text = dry.stdout_text();
+    assert!(
+        text.contains("kind: ServiceAccount") && text.contains("kind: RoleBinding"),
+        "{dry}"
+    );
+    assert!(!text.contains("eyJ"), "no token in a dry run: {dry}");
+    admin(["get", "serviceaccount", "ci", "-n", &ns.name]).fails();
+
+    let file = home.path("ci.yaml");
+    let args = [
+        "ci",
+        "-n",
+        &ns.name,
+        "--create-serviceaccount",
+        "--grant",
+        "clusterrole/view",
+        "--output-file",
+    ];
+    run(home.satoken(args).arg(&file)).ok();
+    let mut cmd = home.kubectl(["get", "pods", "--kubeconfig"]);
+    cmd.arg(&file);
+    run(&mut cmd).ok();
+
+    let state = || {
+        let sa = admin_ok([
+            "get",
+            "serviceaccount",
+            "ci",
+            "-n",
+            &ns.name,
+            "-o",
+            "jsonpath={.metadata.uid}",
+        ])
+        .stdout_text();
+        let rb = admin_ok([
+            "get",
+            "rolebindings",
+            "-n",
+            &ns.name,
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}@{.metadata.resourceVersion} {end}",
+        ])
+        .stdout_text();
+        (sa, rb)
+    };
+    let first = state();
+    assert!(first.1.contains("kubectl-satoken:ci:clusterrole:view@"), "{first:?}");
+    run(home.satoken(args).arg(&file).arg("--force"))
+        .ok()
+        .stderr_has("exists");
+    assert_eq!(state(), first, "a second run changes nothing");
+}
+
+#[test]
+fn output_dir_writes_one_working_0600_kubeconfig_per_service_account() {
+    use std::os::unix::fs::PermissionsExt;
+    let ns = Namespace::new("outdir");
+    let names: Vec<String> = (0..20).map(|i| format!("bot-{i:02}")).collect();
+    for sa in &names {
+        admin_ok(["create", "serviceaccount", sa, "-n", &ns.name]);
+    }
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let dir = home.path("handouts");
+    let mut args = vec![
+        "-n".to_string(),
+        ns.name.clone(),
+        "--output-dir".to_string(),
+        dir.display().to_string(),
+    ];
+    args.extend(names.iter().cloned());
+    run(&mut home.satoken(&args)).ok();
+    for sa in &names {
+        let file = dir.join(format!("{sa}.kubeconfig"));
+        assert_eq!(
+            std::fs::metadata(&file).expect("file").permissions().mode() & 0o777,
+            0o600,
+            "{sa}"
+        );
+        assert_eq!(
+            whoami(&home, &file).ok().stdout_text(),
+            format!("system:serviceaccount:{}:{sa}", ns.name)
+        );
+    }
+}
