@@ -507,3 +507,19 @@ fn a_token_bound_to_a_secret_is_revoked_by_deleting_that_secret() {
         (!r.success() && r.stderr_text().contains("Unauthorized")).then_some(())
     });
 }
+
+#[test]
+fn a_secret_the_tokens_controller_does_not_fill_in_time_is_reported_and_deleted_again() {
+    let ns = Namespace::new("secret-timeout");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    // 1ns: the wait is over before the controller can act.
+    let out = run(&mut home.satoken(["ci", "-n", &ns.name, "--type", "secret", "--secret-timeout", "1ns"]))
+        .fails()
+        .stderr_has("the tokens controller did not fill Secret")
+        .stderr_has("The Secret was deleted again.");
+    assert_eq!(out.stdout_text(), "");
+    let secrets = admin_ok(["get", "secrets", "-n", &ns.name, "-o", "name"]).stdout_text();
+    assert_eq!(secrets, "", "no Secret left behind");
+}
