@@ -71,7 +71,7 @@ _kubectl__satoken() {
 
     case "${cmd}" in
         kubectl__satoken)
-            opts="-n -o -q -h -V --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --help --version create list inspect refresh revoke completion __complete help"
+            opts="-n -o -q -h -V --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --help --version create list inspect refresh revoke completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,7 +180,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd____complete)
+        kubectl__satoken__subcmd____complete)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -194,7 +194,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__completion)
+        kubectl__satoken__subcmd__completion)
             opts="-h --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -208,7 +208,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__create)
+        kubectl__satoken__subcmd__create)
             opts="-n -o -q -h --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -318,8 +318,8 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help)
-            opts="create list inspect refresh revoke completion __complete help"
+        kubectl__satoken__subcmd__help)
+            opts="create list inspect refresh revoke completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,7 +332,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd____complete)
+        kubectl__satoken__subcmd__help__subcmd____complete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -346,7 +346,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd__completion)
+        kubectl__satoken__subcmd__help__subcmd__completion)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -360,7 +360,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd__create)
+        kubectl__satoken__subcmd__help__subcmd__create)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -374,7 +374,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd__help)
+        kubectl__satoken__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -388,7 +388,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd__inspect)
+        kubectl__satoken__subcmd__help__subcmd__inspect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -402,7 +402,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd__list)
+        kubectl__satoken__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -416,7 +416,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd__refresh)
+        kubectl__satoken__subcmd__help__subcmd__refresh)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -430,7 +430,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__help__subcmd__revoke)
+        kubectl__satoken__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -444,7 +444,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__inspect)
+        kubectl__satoken__subcmd__inspect)
             opts="-o -h --file --verify --output --kubeconfig --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -478,7 +478,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__list)
+        kubectl__satoken__subcmd__list)
             opts="-o -h --kubeconfig --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -504,7 +504,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__refresh)
+        kubectl__satoken__subcmd__refresh)
             opts="-q -h --all --kubeconfig --request-timeout --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -530,7 +530,7 @@ _kubectl__satoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__satoken__subcmd__revoke)
+        kubectl__satoken__subcmd__revoke)
             opts="-q -h --keep-context --kubeconfig --request-timeout --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

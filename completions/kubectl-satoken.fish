@@ -69,7 +69,6 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "inspec
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "refresh" -d 'Issue a new token for contexts with the options recorded on them'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "revoke" -d 'Revoke a context\'s token and remove the context from the kubeconfig'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "completion" -d 'Print a shell completion script for kubectl-satoken'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "__complete" -d 'Completion candidates for `kubectl satoken <TAB>` (called by kubectl_complete-satoken)'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l context -d 'The kubeconfig context to use (default: current-context)' -r
@@ -139,5 +138,4 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; an
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "refresh" -d 'Issue a new token for contexts with the options recorded on them'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "revoke" -d 'Revoke a context\'s token and remove the context from the kubeconfig'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "completion" -d 'Print a shell completion script for kubectl-satoken'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "__complete" -d 'Completion candidates for `kubectl satoken <TAB>` (called by kubectl_complete-satoken)'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
