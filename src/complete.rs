@@ -433,9 +433,17 @@ impl Live {
 
     /// Names of a list from the cluster of the target context, or nothing when the deadline
     /// passes or anything fails.
-    fn list<K>(&self, target: &Target, api: impl FnOnce(kube::Client, &str) -> kube::Api<K>) -> Vec<String>
+    /// The names of a list from the cluster of the target context, or nothing when the
+    /// deadline passes or anything fails.
+    ///
+    /// The request runs on a thread of its own, waited for until the deadline: an exec
+    /// credential plugin runs synchronously inside kube and cannot be interrupted (a slow
+    /// `aws eks get-token`, a login waiting for a browser), so a timer in the same runtime
+    /// would not fire. A thread still running at the deadline is left behind; the process
+    /// exits right after printing.
+    fn list<K>(&self, target: &Target, api: fn(kube::Client, &str) -> kube::Api<K>) -> Vec<String>
     where
-        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
     {
         let Some(chain) = self.chain(target.kubeconfig.as_deref()) else {
             return Vec::new();
@@ -452,30 +460,32 @@ impl Live {
             .clone()
             .or_else(|| source.namespace.clone())
             .unwrap_or_else(|| "default".to_string());
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        let (send, receive) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("complete-lookup".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                let names = runtime.block_on(async {
+                    let client = source.client(&chain, Some(remaining)).await.ok()?;
+                    let list = api(client, &namespace)
+                        .list_metadata(&kube::api::ListParams::default())
+                        .await
+                        .ok()?;
+                    Some(
+                        list.items
+                            .into_iter()
+                            .filter_map(|o| o.metadata.name)
+                            .collect::<Vec<_>>(),
+                    )
+                });
+                let _ = send.send(names.unwrap_or_default());
+            });
+        if spawned.is_err() {
             return Vec::new();
-        };
-        let names = runtime.block_on(async {
-            tokio::time::timeout(remaining, async {
-                let client = source.client(&chain, Some(remaining)).await.ok()?;
-                let list = api(client, &namespace)
-                    .list_metadata(&kube::api::ListParams::default())
-                    .await
-                    .ok()?;
-                Some(
-                    list.items
-                        .into_iter()
-                        .filter_map(|o| o.metadata.name)
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .await
-            .ok()
-            .flatten()
-        });
-        // Whatever is still pending (a slow exec plugin, a hanging connection) is dropped.
-        runtime.shutdown_background();
-        names.unwrap_or_default()
+        }
+        receive.recv_timeout(remaining).unwrap_or_default()
     }
 }
 

@@ -221,6 +221,31 @@ fn a_hanging_server_gives_no_candidates_within_about_a_second() {
     drop(listener);
 }
 
+/// An exec credential plugin that takes its time (a cloud CLI, a login waiting for a browser)
+/// runs synchronously inside the client: the completion still answers after about a second.
+#[test]
+fn a_slow_credential_plugin_gives_no_candidates_within_about_a_second() {
+    let s = Setup::new();
+    let plugin = s.home.path("slow-credentials");
+    std::fs::write(&plugin, "#!/bin/sh\nexec sleep 10\n").expect("write plugin");
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let config = s.home.path("slow.kubeconfig");
+    std::fs::write(
+        &config,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'https://127.0.0.1:1'}}\nusers:\n- name: u\n  user:\n    exec: {{apiVersion: client.authentication.k8s.io/v1, command: '{}', interactiveMode: Never}}\ncontexts:\n- name: slow\n  context: {{cluster: c, user: u}}\ncurrent-context: slow\n",
+            plugin.display()
+        ),
+    )
+    .expect("write kubeconfig");
+    let start = Instant::now();
+    let answer = s.complete(&[("KUBECONFIG", &config)], &["-n", ""]);
+    let took = start.elapsed();
+    assert_eq!(answer, (vec![], ":4".to_string()));
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    eprintln!("slow credential plugin: {took:?}");
+}
+
 /// Completing against the live cluster is quick; the time is printed for the record.
 #[test]
 fn completion_latency_against_the_local_cluster() {
