@@ -221,3 +221,17 @@ fn fish() {
     assert_eq!(s.fish("kubectl satoken li"), ["list"]);
     assert_eq!(s.fish("kubectl satoken --kubec"), ["--kubeconfig"]);
 }
+
+#[test]
+fn zsh_sourced_from_the_completion_command() {
+    require("zsh", "zsh");
+    let s = ShellHome::new();
+    // The other documented setup: `source <(kubectl-satoken completion zsh)` after compinit.
+    std::fs::write(
+        s.home.path(".zshrc"),
+        "autoload -U compinit && compinit\nsource <(kubectl-satoken completion zsh)\n",
+    )
+    .expect("write .zshrc");
+    assert_eq!(s.zsh("kubectl-satoken li"), ["list"]);
+    assert_eq!(s.zsh("kubectl-satoken --kubec"), ["--kubeconfig"]);
+}
