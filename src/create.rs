@@ -16,6 +16,7 @@ use crate::handout::{Handout, TokenPlan};
 use crate::kubeconfig::{self, Chain, KubeconfigError, LoadingRules, MergeRequest, Section};
 use crate::names::{self, InvalidName};
 use crate::onboard::{Grant, Onboarding};
+use crate::progress;
 use crate::source::{self, Source, SourceCluster, SourceError};
 use crate::standalone::{EntryNames, NewEntries};
 use crate::token::{self, BoundObject, IssuedToken, TokenError};
@@ -397,7 +398,13 @@ impl CreateOptions {
         }
 
         // The requests for several ServiceAccounts go out together.
+        let waiting = match self.args.token_type {
+            TokenType::Secret => "Waiting for the tokens controller to fill the token Secret",
+            TokenType::Bound => "Requesting the token",
+        };
+        let spinner = progress::Spinner::start(waiting, progress::enabled(self.args.quiet));
         let results = futures::future::join_all(self.targets.iter().map(|t| self.issue(&client, t))).await;
+        drop(spinner);
         let mut issued = Vec::new();
         let mut failure = None;
         for result in results {
@@ -534,7 +541,14 @@ impl CreateOptions {
                 overwrite: self.args.overwrite,
                 lock_timeout: to_std(self.args.lock_timeout),
             };
-            let report = kubeconfig::merge(&self.chain.rules, &request).map_err(name_taken)?;
+            let waiting = format!(
+                "Writing {} (waiting for its lock)",
+                self.chain.rules.destination().display()
+            );
+            let spinner = progress::Spinner::start(waiting, progress::enabled(self.args.quiet));
+            let report = kubeconfig::merge(&self.chain.rules, &request).map_err(name_taken);
+            drop(spinner);
+            let report = report?;
             if !self.args.quiet {
                 let file = report
                     .written

@@ -14,6 +14,7 @@ pub mod kubeconfig;
 pub mod lifecycle;
 pub mod names;
 pub mod onboard;
+pub mod progress;
 pub mod record;
 pub mod source;
 pub mod standalone;

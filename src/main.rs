@@ -35,15 +35,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Create(args)) => create(*args),
         Some(Command::List(args)) => Ok(lifecycle::list(&args, &mut std::io::stdout().lock())?),
         Some(Command::Inspect(args)) => block_on(lifecycle::inspect(&args, &mut std::io::stdout().lock())),
-        Some(Command::Refresh(args)) => block_on(lifecycle::refresh(&args, &mut std::io::stderr().lock())),
-        Some(Command::Revoke(args)) => block_on(lifecycle::revoke(&args, &mut std::io::stderr().lock())),
+        Some(Command::Refresh(args)) => block_on(lifecycle::refresh(&args, &mut std::io::stderr())),
+        Some(Command::Revoke(args)) => block_on(lifecycle::revoke(&args, &mut std::io::stderr())),
         None => create(cli.create),
     }
 }
 
 fn create(args: kubectl_satoken::cli::CreateArgs) -> anyhow::Result<()> {
     let options = CreateOptions::complete(args)?;
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // stderr is not locked for the whole run: the spinner thread writes to it too.
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
     block_on(options.run(&mut stdout, &mut stderr))?;
     stdout.flush().map_err(CreateError::Stdout)?;
     Ok(())
