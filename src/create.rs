@@ -369,14 +369,14 @@ impl CreateOptions {
             }),
             revocable: self.args.revocable,
             secret_name: self.args.secret_name.clone(),
-            secret_timeout: to_std(self.args.secret_timeout),
+            secret_timeout: self.args.secret_timeout.to_std(),
             source_context: self.source.context.clone(),
         }
     }
 
     fn request_timeout(&self) -> Option<Duration> {
         let nanos = self.args.connection.request_timeout;
-        (!nanos.is_zero()).then(|| to_std(nanos))
+        (!nanos.is_zero()).then(|| nanos.to_std())
     }
 
     pub async fn run(self, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CreateError> {
@@ -539,7 +539,7 @@ impl CreateOptions {
                 remove: Vec::new(),
                 set_current: self.args.set_current.then(|| context.clone()),
                 overwrite: self.args.overwrite,
-                lock_timeout: to_std(self.args.lock_timeout),
+                lock_timeout: self.args.lock_timeout.to_std(),
             };
             let waiting = format!(
                 "Writing {} (waiting for its lock)",
@@ -613,10 +613,6 @@ pub(crate) fn name_taken(e: KubeconfigError) -> CreateError {
         },
         _ => e.into(),
     }
-}
-
-pub(crate) fn to_std(d: GoDuration) -> Duration {
-    d.to_std()
 }
 
 fn display(path: &Path) -> String {

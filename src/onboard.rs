@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use kube::api::{Api, ObjectMeta, PostParams};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::token::TokenError;
@@ -119,93 +120,85 @@ impl Onboarding {
         service_account: &str,
         dry_run: bool,
     ) -> Result<(Vec<Value>, Vec<String>), TokenError> {
-        let params = PostParams {
-            dry_run,
-            ..PostParams::default()
+        let ensure = Ensure {
+            params: PostParams {
+                dry_run,
+                ..PostParams::default()
+            },
+            namespace,
+            service_account,
         };
         let (mut created, mut existed) = (Vec::new(), Vec::new());
+        let mut record = |what: String, outcome: Option<Value>| match outcome {
+            Some(object) => created.push(object),
+            None => existed.push(format!("{what} exists")),
+        };
         if self.create_service_account {
-            let api: Api<ServiceAccount> = Api::namespaced(client.clone(), namespace);
-            let what = format!("serviceaccount {service_account:?} in namespace {namespace:?}");
-            match api.get_opt(service_account).await.map_err(api_error(
-                format!("get {what}"),
-                namespace,
-                service_account,
-            ))? {
-                Some(_) => existed.push(format!("serviceaccount/{service_account} exists")),
-                None => {
-                    let sa = ServiceAccount {
-                        metadata: ObjectMeta {
-                            name: Some(service_account.into()),
-                            labels: labels(),
-                            ..Default::default()
-                        },
-                        ..Default::default()
-                    };
-                    let sa = api.create(&params, &sa).await.map_err(api_error(
-                        format!("create {what}"),
-                        namespace,
-                        service_account,
-                    ))?;
-                    created.push(printable(&sa));
-                }
-            }
+            let sa = ServiceAccount {
+                metadata: meta(service_account),
+                ..Default::default()
+            };
+            let api = Api::namespaced(client.clone(), namespace);
+            record(
+                format!("serviceaccount/{service_account}"),
+                ensure.create_if_missing(&api, &sa).await?,
+            );
         }
         for grant in &self.grants {
             let name = grant.binding_name(namespace, service_account, self.cluster_wide);
             let subjects = Some(vec![subject(namespace, service_account)]);
-            let meta = ObjectMeta {
-                name: Some(name.clone()),
-                labels: labels(),
-                ..Default::default()
-            };
             if self.cluster_wide {
-                let api: Api<ClusterRoleBinding> = Api::all(client.clone());
-                let verb = format!("create clusterrolebinding {name:?}");
-                match api
-                    .get_opt(&name)
-                    .await
-                    .map_err(api_error(verb.clone(), namespace, service_account))?
-                {
-                    Some(_) => existed.push(format!("clusterrolebinding/{name} exists")),
-                    None => {
-                        let binding = ClusterRoleBinding {
-                            metadata: meta,
-                            role_ref: grant.role_ref(),
-                            subjects,
-                        };
-                        let binding =
-                            api.create(&params, &binding)
-                                .await
-                                .map_err(api_error(verb, namespace, service_account))?;
-                        created.push(printable(&binding));
-                    }
-                }
+                let binding = ClusterRoleBinding {
+                    metadata: meta(&name),
+                    role_ref: grant.role_ref(),
+                    subjects,
+                };
+                let outcome = ensure.create_if_missing(&Api::all(client.clone()), &binding).await?;
+                record(format!("clusterrolebinding/{name}"), outcome);
             } else {
-                let api: Api<RoleBinding> = Api::namespaced(client.clone(), namespace);
-                let verb = format!("create rolebinding {name:?} in namespace {namespace:?}");
-                match api
-                    .get_opt(&name)
-                    .await
-                    .map_err(api_error(verb.clone(), namespace, service_account))?
-                {
-                    Some(_) => existed.push(format!("rolebinding/{name} exists")),
-                    None => {
-                        let binding = RoleBinding {
-                            metadata: meta,
-                            role_ref: grant.role_ref(),
-                            subjects,
-                        };
-                        let binding =
-                            api.create(&params, &binding)
-                                .await
-                                .map_err(api_error(verb, namespace, service_account))?;
-                        created.push(printable(&binding));
-                    }
-                }
+                let binding = RoleBinding {
+                    metadata: meta(&name),
+                    role_ref: grant.role_ref(),
+                    subjects,
+                };
+                let outcome = ensure
+                    .create_if_missing(&Api::namespaced(client.clone(), namespace), &binding)
+                    .await?;
+                record(format!("rolebinding/{name}"), outcome);
             }
         }
         Ok((created, existed))
+    }
+}
+
+fn meta(name: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        labels: labels(),
+        ..Default::default()
+    }
+}
+
+struct Ensure<'a> {
+    params: PostParams,
+    namespace: &'a str,
+    service_account: &'a str,
+}
+
+impl Ensure<'_> {
+    /// Creates `object` unless one of its name exists: the created object, or `None`.
+    async fn create_if_missing<K>(&self, api: &Api<K>, object: &K) -> Result<Option<Value>, TokenError>
+    where
+        K: kube::Resource<DynamicType = ()> + Clone + Serialize + DeserializeOwned + std::fmt::Debug,
+    {
+        let name = object.meta().name.clone().unwrap_or_default();
+        let what = format!("{} {name:?}", K::kind(&()).to_lowercase());
+        let fail = |verb: &str| api_error(format!("{verb} {what}"), self.namespace, self.service_account);
+        if api.get_opt(&name).await.map_err(fail("get"))?.is_some() {
+            return Ok(None);
+        }
+        let created = api.create(&self.params, object).await.map_err(fail("create"))?;
+        Ok(Some(printable(&created)))
     }
 }
 

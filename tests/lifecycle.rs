@@ -27,11 +27,15 @@ fn rejected(home: &Home, kubeconfig: &Path) {
     });
 }
 
-/// A standalone copy of a merged context, as `kubectl config view --minify --flatten` makes it.
-fn standalone_copy(home: &Home, context: &str, file: &str) -> PathBuf {
-    let out = run(&mut home.kubectl(["config", "view", "--minify", "--flatten", "--context", context])).ok();
+/// A standalone copy of a merged context, as `kubectl config view --minify --flatten` makes
+/// it, from the chain `KUBECONFIG` names (or ~/.kube/config).
+fn standalone_copy(home: &Home, env: Option<&str>, context: &str, file: &str) -> PathBuf {
+    let mut cmd = home.kubectl(["config", "view", "--minify", "--flatten", "--context", context]);
+    if let Some(env) = env {
+        cmd.env("KUBECONFIG", env);
+    }
     let path = home.path(file);
-    std::fs::write(&path, out.stdout_text()).expect("write");
+    std::fs::write(&path, run(&mut cmd).ok().stdout_text()).expect("write");
     path
 }
 
@@ -81,7 +85,7 @@ fn revoke_ends_secret_based_and_revocable_tokens_and_removes_the_context() {
         let mut args = vec!["ci", "-n", &ns.name, "--merge", "--context-name", name];
         args.extend_from_slice(flags);
         run(&mut home.satoken(args)).ok();
-        let copy = standalone_copy(&home, name, &format!("{name}.yaml"));
+        let copy = standalone_copy(&home, None, name, &format!("{name}.yaml"));
         assert_eq!(whoami(&home, &copy).ok().stdout_text(), identity);
 
         run(&mut home.satoken(["revoke", name]))
@@ -133,7 +137,7 @@ fn refresh_rotates_a_secret_based_token_in_place() {
     .ok();
     // New entries went to the first file; refresh must keep them there.
     assert_eq!(contexts_in(&other), vec![name.clone()]);
-    let old = standalone_copy_env(&home, &env, &name, "old.yaml");
+    let old = standalone_copy(&home, Some(&env), &name, "old.yaml");
     let old_token = token_of(&other, &name);
     let old_secret = secret_name(&other);
 
@@ -145,7 +149,7 @@ fn refresh_rotates_a_secret_based_token_in_place() {
     assert_ne!(new_token, old_token);
     assert_ne!(secret_name(&other), old_secret, "a new Secret, never the old name");
     rejected(&home, &old);
-    let new = standalone_copy_env(&home, &env, &name, "new.yaml");
+    let new = standalone_copy(&home, Some(&env), &name, "new.yaml");
     assert_eq!(
         whoami(&home, &new).ok().stdout_text(),
         format!("system:serviceaccount:{}:ci", ns.name)
@@ -156,16 +160,6 @@ fn refresh_rotates_a_secret_based_token_in_place() {
     run(home.satoken(["refresh", "--all"]).env("KUBECONFIG", &env))
         .ok()
         .stderr_has("Refreshed context");
-}
-
-fn standalone_copy_env(home: &Home, env: &str, context: &str, file: &str) -> PathBuf {
-    let out = run(home
-        .kubectl(["config", "view", "--minify", "--flatten", "--context", context])
-        .env("KUBECONFIG", env))
-    .ok();
-    let path = home.path(file);
-    std::fs::write(&path, out.stdout_text()).expect("write");
-    path
 }
 
 fn secret_name(path: &Path) -> String {
