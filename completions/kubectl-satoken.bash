@@ -71,7 +71,7 @@ _kubectl__satoken() {
 
     case "${cmd}" in
         kubectl__satoken)
-            opts="-n -o -q -h -V --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --help --version create list inspect refresh revoke completion help"
+            opts="-n -o -q -v -h -V --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --verbose --help --version create list inspect refresh revoke completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,7 +209,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__create)
-            opts="-n -o -q -h --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --help"
+            opts="-n -o -q -v -h --kubeconfig --context --namespace --request-timeout --type --duration --audience --bound-object-kind --bound-object-name --bound-object-uid --revocable --secret-name --secret-timeout --server --certificate-authority --context-name --cluster-name --user-name --output --output-file --output-dir --force --merge --set-current --overwrite --lock-timeout --verify --create-serviceaccount --grant --grant-cluster-wide --dry-run --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,7 +445,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__inspect)
-            opts="-o -h --file --verify --output --kubeconfig --request-timeout --help"
+            opts="-o -v -h --file --verify --output --kubeconfig --request-timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -505,7 +505,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__refresh)
-            opts="-q -h --all --kubeconfig --request-timeout --lock-timeout --quiet --help"
+            opts="-q -v -h --all --kubeconfig --request-timeout --lock-timeout --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,7 +531,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__revoke)
-            opts="-q -h --keep-context --kubeconfig --request-timeout --lock-timeout --quiet --help"
+            opts="-q -v -h --keep-context --kubeconfig --request-timeout --lock-timeout --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_satoken_global_optspecs
-    string join \n kubeconfig= context= n/namespace= request-timeout= type= duration= audience= bound-object-kind= bound-object-name= bound-object-uid= revocable secret-name= secret-timeout= server= certificate-authority= context-name= cluster-name= user-name= o/output= output-file= output-dir= force merge set-current overwrite lock-timeout= verify create-serviceaccount grant= grant-cluster-wide dry-run q/quiet h/help V/version
+    string join \n kubeconfig= context= n/namespace= request-timeout= type= duration= audience= bound-object-kind= bound-object-name= bound-object-uid= revocable secret-name= secret-timeout= server= certificate-authority= context-name= cluster-name= user-name= o/output= output-file= output-dir= force merge set-current overwrite lock-timeout= verify create-serviceaccount grant= grant-cluster-wide dry-run q/quiet v/verbose h/help V/version
 end
 
 function __fish_kubectl_satoken_needs_command
@@ -61,6 +61,7 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l create-
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l grant-cluster-wide -d 'With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l dry-run -d 'Print the objects --create-serviceaccount, --grant and --revocable would create, and stop'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "create" -d 'Create a token for a ServiceAccount and a kubeconfig for it (the default command)'
@@ -107,6 +108,7 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" 
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l grant-cluster-wide -d 'With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l dry-run -d 'Print the objects --create-serviceaccount, --grant and --revocable would create, and stop'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -s o -l output -d 'Output format (default: a table)' -r -f -a "wide\t'More columns: Secret, audiences, source context'
@@ -117,18 +119,21 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l verify -d 'Also ask the API server who the token is (SelfSubjectReview) and what it may do in its namespace (SelfSubjectRulesReview)'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l all -d 'Refresh every context kubectl-satoken created'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l keep-context -d 'Keep the context and its entries in the kubeconfig'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand __complete" -s h -l help -d 'Print help'

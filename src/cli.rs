@@ -169,6 +169,11 @@ pub struct InspectArgs {
 
     #[command(flatten)]
     pub kubeconfig_args: KubeconfigArgs,
+
+    /// Log each API request (method, path, status, time) and lock events on stderr; never a
+    /// token or a header value. -vv adds each response's audit ID
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -196,6 +201,11 @@ pub struct RefreshArgs {
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Log each API request (method, path, status, time) and lock events on stderr; never a
+    /// token or a header value. -vv adds each response's audit ID
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -218,6 +228,11 @@ pub struct RevokeArgs {
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Log each API request (method, path, status, time) and lock events on stderr; never a
+    /// token or a header value. -vv adds each response's audit ID
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -409,6 +424,11 @@ pub struct CreateArgs {
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Log each API request (method, path, status, time) and lock events on stderr; never a
+    /// token or a header value. -vv adds each response's audit ID
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[cfg(test)]

@@ -19,4 +19,5 @@ pub mod record;
 pub mod source;
 pub mod standalone;
 pub mod token;
+pub mod verbose;
 pub mod verify;

@@ -22,6 +22,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    kubectl_satoken::verbose::set_level(match &cli.command {
+        None => cli.create.verbose,
+        Some(Command::Create(args)) => args.verbose,
+        Some(Command::Inspect(args)) => args.verbose,
+        Some(Command::Refresh(args)) => args.verbose,
+        Some(Command::Revoke(args)) => args.verbose,
+        Some(Command::List(_) | Command::Completion { .. } | Command::Complete { .. }) => 0,
+    });
     match cli.command {
         Some(Command::Completion { shell }) => {
             let mut out = std::io::stdout().lock();

@@ -188,7 +188,7 @@ pub async fn client_for(
         config.read_timeout = Some(timeout);
         config.write_timeout = Some(timeout);
     }
-    kube::Client::try_from(config).map_err(|e| client_error(Box::new(e)))
+    crate::verbose::client(config).map_err(|e| client_error(Box::new(e)))
 }
 
 /// Reads a `--certificate-authority` file as `certificate-authority-data`.
