@@ -49,15 +49,20 @@ pub enum KubeconfigError {
         message: String,
     },
 
-    /// The `.lock` file of a kubeconfig stayed in place for the whole timeout.
+    /// The `.lock` file of a kubeconfig stayed in place for the whole timeout. `holder`
+    /// says who wrote it, when the lock names its holder (kubectl's locks are empty).
     #[error(
-        "kubeconfig {} is locked: {} exists (another kubectl or kubectl-satoken is writing it); \
-         if none is running, remove {}",
+        "kubeconfig {} is locked: {} exists ({}); if none is running, remove {}",
         path.display(),
         lock.display(),
+        holder.as_deref().unwrap_or("another kubectl or kubectl-satoken is writing it"),
         lock.display()
     )]
-    Locked { path: PathBuf, lock: PathBuf },
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        holder: Option<String>,
+    },
 
     /// The `.lock` file could not be created for another reason than its existence.
     #[error("cannot lock kubeconfig {}: cannot create {}: {error}", path.display(), lock.display())]
@@ -157,6 +162,7 @@ mod tests {
         let e = KubeconfigError::Locked {
             path: "/x/config".into(),
             lock: "/x/config.lock".into(),
+            holder: None,
         };
         assert_eq!(
             e.to_string(),
