@@ -505,7 +505,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__refresh)
-            opts="-q -v -h --all --kubeconfig --request-timeout --lock-timeout --quiet --verbose --help"
+            opts="-v -q -h --all --kubeconfig --request-timeout --verbose --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,7 +531,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__revoke)
-            opts="-q -v -h --keep-context --kubeconfig --request-timeout --lock-timeout --quiet --verbose --help"
+            opts="-v -q -h --keep-context --kubeconfig --request-timeout --verbose --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

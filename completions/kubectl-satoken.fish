@@ -125,15 +125,15 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l all -d 'Refresh every context kubectl-satoken created'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l keep-context -d 'Keep the context and its entries in the kubeconfig'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand __complete" -s h -l help -d 'Print help'

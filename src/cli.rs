@@ -128,6 +128,23 @@ pub struct KubeconfigArgs {
     /// How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)
     #[arg(long, value_name = "DURATION", default_value = "0")]
     pub request_timeout: GoDuration,
+
+    /// Log each API request (method, path, status, time) and lock events on stderr; never a
+    /// token or a header value. -vv adds each response's audit ID
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// How commands that rewrite the kubeconfig wait and talk.
+#[derive(Debug, Clone, Args)]
+pub struct WriteArgs {
+    /// How long to wait for another writer's kubeconfig lock
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub lock_timeout: GoDuration,
+
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -169,11 +186,6 @@ pub struct InspectArgs {
 
     #[command(flatten)]
     pub kubeconfig_args: KubeconfigArgs,
-
-    /// Log each API request (method, path, status, time) and lock events on stderr; never a
-    /// token or a header value. -vv adds each response's audit ID
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -194,18 +206,8 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub kubeconfig_args: KubeconfigArgs,
 
-    /// How long to wait for another writer's kubeconfig lock
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
-    pub lock_timeout: GoDuration,
-
-    /// Print nothing on stderr but errors
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Log each API request (method, path, status, time) and lock events on stderr; never a
-    /// token or a header value. -vv adds each response's audit ID
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -221,18 +223,8 @@ pub struct RevokeArgs {
     #[command(flatten)]
     pub kubeconfig_args: KubeconfigArgs,
 
-    /// How long to wait for another writer's kubeconfig lock
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
-    pub lock_timeout: GoDuration,
-
-    /// Print nothing on stderr but errors
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Log each API request (method, path, status, time) and lock events on stderr; never a
-    /// token or a header value. -vv adds each response's audit ID
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

@@ -25,9 +25,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     kubectl_satoken::verbose::set_level(match &cli.command {
         None => cli.create.verbose,
         Some(Command::Create(args)) => args.verbose,
-        Some(Command::Inspect(args)) => args.verbose,
-        Some(Command::Refresh(args)) => args.verbose,
-        Some(Command::Revoke(args)) => args.verbose,
+        Some(Command::Inspect(args)) => args.kubeconfig_args.verbose,
+        Some(Command::Refresh(args)) => args.kubeconfig_args.verbose,
+        Some(Command::Revoke(args)) => args.kubeconfig_args.verbose,
         Some(Command::List(_) | Command::Completion { .. } | Command::Complete { .. }) => 0,
     });
     match cli.command {

@@ -31,13 +31,13 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
     let timeout = args.kubeconfig_args.request_timeout.to_std();
     let timeout = (!timeout.is_zero()).then_some(timeout);
     for managed in &targets {
-        let line = refresh_one(&chain, &rules, managed, timeout, args.lock_timeout.to_std())
+        let line = refresh_one(&chain, &rules, managed, timeout, args.write.lock_timeout.to_std())
             .await
             .map_err(|e| LifecycleError::Refresh {
                 context: managed.context.clone(),
                 source: Box::new(e),
             })?;
-        if !args.quiet {
+        if !args.write.quiet {
             let _ = writeln!(stderr, "{line}");
         }
     }

@@ -28,7 +28,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
     let source = Source::resolve(&chain, Some(&record.source_context))?;
     let client = source.client(&chain, (!timeout.is_zero()).then_some(timeout)).await?;
     token::delete_secret(&client, &record.namespace, secret).await?;
-    if !args.quiet {
+    if !args.write.quiet {
         let _ = writeln!(
             stderr,
             "Deleted Secret {}/{secret}: the token of context {:?} no longer works.",
@@ -58,10 +58,10 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
         remove,
         set_current: None,
         overwrite: false,
-        lock_timeout: args.lock_timeout.to_std(),
+        lock_timeout: args.write.lock_timeout.to_std(),
     };
     let report = kubeconfig::merge(&rules, &request)?;
-    if !args.quiet {
+    if !args.write.quiet {
         let files: Vec<String> = report.removed.iter().map(|(_, _, f)| f.display().to_string()).collect();
         let mut files = files;
         files.dedup();
