@@ -48,7 +48,7 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -s o -l ou
 json\t''
 token\t'Only the token (a newline only on a terminal, like kubectl create token)'"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l output-file -d 'Write the kubeconfig to this file (mode 0600) instead of stdout' -r -F
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l output-dir -d 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l output-dir -d 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)' -r -f -a "(__fish_complete_directories)"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l lock-timeout -d 'With --merge: how long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l grant -d 'Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -l revocable -d 'Bind the bound token to a new anchor Secret, so that `revoke` can end it early'
@@ -95,7 +95,7 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" 
 json\t''
 token\t'Only the token (a newline only on a terminal, like kubectl create token)'"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l output-file -d 'Write the kubeconfig to this file (mode 0600) instead of stdout' -r -F
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l output-dir -d 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l output-dir -d 'Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)' -r -f -a "(__fish_complete_directories)"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l lock-timeout -d 'With --merge: how long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l grant -d 'Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l revocable -d 'Bind the bound token to a new anchor Secret, so that `revoke` can end it early'

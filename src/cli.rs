@@ -369,7 +369,7 @@ pub struct CreateArgs {
     pub output_file: Option<PathBuf>,
 
     /// Write one kubeconfig per ServiceAccount into this directory (DIR/SERVICEACCOUNT.kubeconfig, 0600)
-    #[arg(long, value_name = "DIR", conflicts_with = "merge")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, conflicts_with = "merge")]
     pub output_dir: Option<PathBuf>,
 
     /// Replace an existing --output-file
