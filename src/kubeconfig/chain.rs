@@ -1,7 +1,7 @@
 //! The loaded chain of kubeconfig files: first-wins lookups as client-go merges them,
 //! and the conversion into kube's `Kubeconfig` for building a client.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
 use std::io;
@@ -36,21 +36,26 @@ impl fmt::Debug for KubeconfigFile {
     }
 }
 
-impl KubeconfigFile {
-    /// Reads and parses `path`; a file that is not there is an empty, missing file.
-    pub(crate) fn read(path: &Path) -> Result<KubeconfigFile, KubeconfigError> {
+/// A file of the chain as read, not yet parsed: its bytes, `None` when it is not there.
+pub(crate) struct RawFile {
+    pub path: PathBuf,
+    pub bytes: Option<Vec<u8>>,
+}
+
+impl RawFile {
+    /// Reads `path`; a file that is not there (or a dangling symlink) is `None`, like
+    /// client-go skips it.
+    pub(crate) fn read(path: &Path) -> Result<RawFile, KubeconfigError> {
         let read_error = |source: io::Error| KubeconfigError::Read {
             path: path.to_path_buf(),
             error: source,
         };
-        // Like client-go: a missing file (or a dangling symlink) is skipped.
         let meta = match fs::metadata(path) {
             Ok(meta) => meta,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok(KubeconfigFile {
+                return Ok(RawFile {
                     path: path.to_path_buf(),
-                    doc: Map::new(),
-                    exists: false,
+                    bytes: None,
                 });
             }
             Err(e) => return Err(read_error(e)),
@@ -60,11 +65,33 @@ impl KubeconfigFile {
                 path: path.to_path_buf(),
             });
         }
-        let bytes = fs::read(path).map_err(read_error)?;
-        let doc = parse_doc(&bytes, path)?;
+        Ok(RawFile {
+            path: path.to_path_buf(),
+            bytes: Some(fs::read(path).map_err(read_error)?),
+        })
+    }
+}
+
+impl KubeconfigFile {
+    /// Reads and parses `path`; a file that is not there is an empty, missing file.
+    pub(crate) fn read(path: &Path) -> Result<KubeconfigFile, KubeconfigError> {
+        Self::parse(&RawFile::read(path)?)
+    }
+
+    /// Parses a file already read.
+    pub(crate) fn parse(raw: &RawFile) -> Result<KubeconfigFile, KubeconfigError> {
+        let path = &raw.path;
+        let Some(bytes) = &raw.bytes else {
+            return Ok(KubeconfigFile {
+                path: path.clone(),
+                doc: Map::new(),
+                exists: false,
+            });
+        };
+        let doc = parse_doc(bytes, path)?;
         check_shape(&doc, path)?;
         Ok(KubeconfigFile {
-            path: path.to_path_buf(),
+            path: path.clone(),
             doc,
             exists: true,
         })
@@ -160,6 +187,12 @@ impl Chain {
         Ok(Chain { rules, files })
     }
 
+    /// The chain of files already read (in the order of `rules.precedence()`).
+    pub(crate) fn parse(rules: LoadingRules, raw: &[RawFile]) -> Result<Chain, KubeconfigError> {
+        let files = raw.iter().map(KubeconfigFile::parse).collect::<Result<Vec<_>, _>>()?;
+        Ok(Chain { rules, files })
+    }
+
     /// `current-context` of the first file that sets a non-empty one.
     pub fn current_context(&self) -> Option<&str> {
         self.files.iter().find_map(|f| {
@@ -196,15 +229,23 @@ impl Chain {
 
     /// (file, item) of every entry in force, each name once, in chain order.
     fn effective(&self, section: Section) -> Vec<(usize, usize)> {
+        // One pass per file (a kubeconfig may hold 10,000 entries): the last item of a
+        // name is the one in force within a file, listed where the name first appears.
         let mut seen: HashSet<&str> = HashSet::new();
         let mut out = Vec::new();
         for (f, file) in self.files.iter().enumerate() {
-            for item in items(&file.doc, section) {
+            let list = items(&file.doc, section);
+            let mut last: HashMap<&str, usize> = HashMap::with_capacity(list.len());
+            for (i, item) in list.iter().enumerate() {
+                if let Some(name) = item_name(item) {
+                    last.insert(name, i);
+                }
+            }
+            for item in list {
                 if let Some(name) = item_name(item)
                     && seen.insert(name)
-                    && let Some(i) = find_in_doc(&file.doc, section, name)
                 {
-                    out.push((f, i));
+                    out.push((f, last[name]));
                 }
             }
         }
@@ -234,9 +275,37 @@ impl Chain {
         Ok(out)
     }
 
+    /// Like [`Chain::to_kube`], with only what a client for `context` reads: that context,
+    /// its cluster and its user (when they exist), and the top-level fields. A kubeconfig of
+    /// 10,000 contexts is then not converted whole to build one client.
+    pub fn to_kube_for_context(&self, context: &str) -> Result<Kubeconfig, KubeconfigError> {
+        let mut out = Kubeconfig::default();
+        for file in &self.files {
+            merge_top_level(&mut out, file)?;
+        }
+        let pick = |section: Section, name: Option<&str>| -> Vec<(usize, usize)> {
+            name.and_then(|n| self.locate(section, n)).into_iter().collect()
+        };
+        out.contexts = self.convert_at::<NamedContext>(Section::Contexts, pick(Section::Contexts, Some(context)))?;
+        let body = self.entry(Section::Contexts, context).map(|e| e.body);
+        let field = |key: &str| body.and_then(|b| b.get(key)).and_then(Value::as_str);
+        out.clusters = self.convert_at::<NamedCluster>(Section::Clusters, pick(Section::Clusters, field("cluster")))?;
+        out.auth_infos = self.convert_at::<NamedAuthInfo>(Section::Users, pick(Section::Users, field("user")))?;
+        out.current_context = self.current_context().map(str::to_owned);
+        Ok(out)
+    }
+
     fn convert<T: DeserializeOwned>(&self, section: Section) -> Result<Vec<T>, KubeconfigError> {
+        self.convert_at(section, self.effective(section))
+    }
+
+    fn convert_at<T: DeserializeOwned>(
+        &self,
+        section: Section,
+        at: Vec<(usize, usize)>,
+    ) -> Result<Vec<T>, KubeconfigError> {
         let mut out = Vec::new();
-        for (f, i) in self.effective(section) {
+        for (f, i) in at {
             let file = &self.files[f];
             let Some(item) = items(&file.doc, section).get(i) else {
                 continue;

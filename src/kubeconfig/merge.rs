@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::chain::Chain;
+use super::chain::{Chain, RawFile};
 use super::error::KubeconfigError;
 use super::lock::Locks;
 use super::rules::LoadingRules;
@@ -65,11 +65,28 @@ pub struct MergeReport {
 /// to the destination file; `set_current` goes to the destination file. Everything is
 /// checked before anything is written, and files that do not change are not rewritten.
 pub fn merge(rules: &LoadingRules, req: &MergeRequest) -> Result<MergeReport, KubeconfigError> {
+    merge_with(rules, req, true)
+}
+
+/// `merge`, with the text-splicing path allowed or not (the tests compare both).
+fn merge_with(rules: &LoadingRules, req: &MergeRequest, splice_ok: bool) -> Result<MergeReport, KubeconfigError> {
     validate(req)?;
-    let _locks = Locks::acquire(&rules.precedence(), req.lock_timeout)?;
-    // Read under the lock, so that a write that finished just before is not lost.
-    let chain = Chain::load_allow_missing(rules.clone())?;
+    let precedence = rules.precedence();
+    let _locks = Locks::acquire(&precedence, req.lock_timeout)?;
+    // Read under the lock, so that a write that finished just before is not lost. Each file
+    // is read once: when every file is plain enough, the changes are spliced into the text
+    // (a 26 MB kubeconfig is then neither parsed whole nor emitted again); otherwise the
+    // files are parsed whole, which also reports whatever is wrong with them.
+    let raw = precedence
+        .iter()
+        .map(|path| RawFile::read(path))
+        .collect::<Result<Vec<_>, _>>()?;
     let destination = rules.destination();
+    if splice_ok && let Some(report) = splice::merge(&raw, &destination, req)? {
+        return Ok(report);
+    }
+    let chain = Chain::parse(rules.clone(), &raw)?;
+    drop(raw);
     let (docs, report) = apply(&chain, &destination, req)?;
 
     // Stage every changed file first: a failure here leaves every file as it was.
@@ -231,6 +248,323 @@ fn append_item(doc: &mut Map<String, Value>, section: Section, name: &str, body:
         _ => {
             doc.insert(section.list_key().to_owned(), Value::Array(vec![Value::Object(item)]));
         }
+    }
+}
+
+/// The merge as text edits: each changed item is emitted alone and put in place of the old
+/// one, new items are appended after the last item of their list, and the rest of every file
+/// is copied as it is (comments and layout included). It decides exactly what [`apply`]
+/// decides, from an [`Outline`] of each file instead of a parsed document; `Ok(None)` when a
+/// file is not plain enough for that (then the whole-document path runs).
+mod splice {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use serde_json::{Map, Value};
+
+    use super::{MergeReport, MergeRequest};
+    use crate::kubeconfig::chain::RawFile;
+    use crate::kubeconfig::error::KubeconfigError;
+    use crate::kubeconfig::section::{Section, is_managed};
+    use crate::kubeconfig::write::{ModePolicy, Staged, resolve_target, stage_parts};
+    use crate::kubeconfig::yaml::{Item, Outline, emit_doc, indent, item_text, outline, parse_doc};
+
+    struct File<'a> {
+        path: &'a Path,
+        text: &'a str,
+        /// `None` for a file that is not there.
+        outline: Option<Outline>,
+    }
+
+    /// Replace `text[start..end]` with `with` (an insertion when `start == end`).
+    struct Edit {
+        start: usize,
+        end: usize,
+        with: String,
+    }
+
+    fn slot(section: Section) -> usize {
+        match section {
+            Section::Clusters => 0,
+            Section::Users => 1,
+            Section::Contexts => 2,
+        }
+    }
+
+    /// (file, item) in force for `name`: the first file that defines it, the last item of
+    /// that name in the file.
+    fn locate(files: &[File], section: Section, name: &str) -> Option<(usize, usize)> {
+        files.iter().enumerate().find_map(|(f, file)| {
+            let list = file.outline.as_ref()?.lists[slot(section)].as_ref()?;
+            let i = list.items.iter().rposition(|it| it.name.as_deref() == Some(name))?;
+            Some((f, i))
+        })
+    }
+
+    fn item<'o>(files: &'o [File], section: Section, f: usize, i: usize) -> Option<&'o Item> {
+        files[f].outline.as_ref()?.lists[slot(section)].as_ref()?.items.get(i)
+    }
+
+    /// A scalar's text as the emitter writes it, when it fits on the key's line.
+    fn scalar_text(value: &str) -> Result<Option<String>, KubeconfigError> {
+        let mut m = Map::new();
+        m.insert("k".to_owned(), Value::String(value.to_owned()));
+        let text = emit_doc(&m)?;
+        Ok(text
+            .strip_prefix("k: ")
+            .and_then(|t| t.strip_suffix('\n'))
+            .filter(|t| !t.contains('\n'))
+            .map(str::to_owned))
+    }
+
+    pub(super) fn merge(
+        raw: &[RawFile],
+        destination: &Path,
+        req: &MergeRequest,
+    ) -> Result<Option<MergeReport>, KubeconfigError> {
+        // A name twice in the request, or both written and removed: the whole-document path.
+        let mut names: Vec<(Section, &str)> = req.entries.iter().map(|(s, n, _)| (*s, n.as_str())).collect();
+        names.extend(req.remove.iter().map(|(s, n)| (*s, n.as_str())));
+        let mut sorted = names.clone();
+        sorted.sort_by_key(|(s, n)| (slot(*s), *n));
+        sorted.dedup();
+        if sorted.len() != names.len() {
+            return Ok(None);
+        }
+
+        let mut files = Vec::with_capacity(raw.len());
+        for r in raw {
+            let (text, outline) = match &r.bytes {
+                None => ("", None),
+                Some(bytes) => {
+                    // Plain UTF-8 only: a BOM or UTF-16 goes the whole-document way.
+                    let Ok(text) = std::str::from_utf8(bytes) else {
+                        return Ok(None);
+                    };
+                    if text.starts_with('\u{feff}') {
+                        return Ok(None);
+                    }
+                    match outline(text) {
+                        Some(o) => (text, Some(o)),
+                        None => return Ok(None),
+                    }
+                }
+            };
+            files.push(File {
+                path: &r.path,
+                text,
+                outline,
+            });
+        }
+        let Some(dest) = files.iter().position(|f| f.path == destination) else {
+            return Ok(None);
+        };
+        if files[dest].outline.is_none() {
+            return Ok(None); // a new file: the whole-document path creates it
+        }
+
+        // Items are parsed on their own, only those the request names.
+        let mut parsed: HashMap<(usize, usize, usize), Map<String, Value>> = HashMap::new();
+        let mut parse_item = |files: &[File], section: Section, f: usize, i: usize| -> Option<Map<String, Value>> {
+            if let Some(m) = parsed.get(&(f, slot(section), i)) {
+                return Some(m.clone());
+            }
+            let it = item(files, section, f, i)?;
+            let text = item_text(files[f].text, it);
+            let m = parse_doc(text.as_bytes(), files[f].path).ok()?;
+            // The outline and the parser must agree on the name.
+            if m.get("name").and_then(Value::as_str) != it.name.as_deref() {
+                return None;
+            }
+            parsed.insert((f, slot(section), i), m.clone());
+            Some(m)
+        };
+
+        if !req.overwrite {
+            for (section, name) in &names {
+                if let Some((f, i)) = locate(&files, *section, name) {
+                    let Some(m) = parse_item(&files, *section, f, i) else {
+                        return Ok(None);
+                    };
+                    if !is_managed(m.get(section.inner_key()).unwrap_or(&Value::Null)) {
+                        return Err(KubeconfigError::ForeignEntry {
+                            section: *section,
+                            name: (*name).to_owned(),
+                            file: files[f].path.to_path_buf(),
+                        });
+                    }
+                }
+            }
+        }
+
+        let mut edits: Vec<Vec<Edit>> = (0..files.len()).map(|_| Vec::new()).collect();
+        let mut report = MergeReport::default();
+        for (section, name, body) in &req.entries {
+            match locate(&files, *section, name) {
+                Some((f, i)) => {
+                    let (Some(it), Some(mut m)) = (item(&files, *section, f, i), parse_item(&files, *section, f, i))
+                    else {
+                        return Ok(None);
+                    };
+                    let list = files[f].outline.as_ref().and_then(|o| o.lists[slot(*section)].as_ref());
+                    if !list.is_some_and(|l| l.block) || it.dash_line.is_none() {
+                        return Ok(None);
+                    }
+                    if m.get(section.inner_key()) != Some(body) {
+                        m.insert(section.inner_key().to_owned(), body.clone());
+                        edits[f].push(Edit {
+                            start: it.start,
+                            end: it.end,
+                            with: indent(&emit_doc(&m)?, it.col),
+                        });
+                    }
+                    report
+                        .written
+                        .push((*section, name.clone(), files[f].path.to_path_buf()));
+                }
+                None => {
+                    let list = files[dest]
+                        .outline
+                        .as_ref()
+                        .and_then(|o| o.lists[slot(*section)].as_ref());
+                    let Some((list, last)) = list.filter(|l| l.block).and_then(|l| Some((l, l.items.last()?))) else {
+                        return Ok(None);
+                    };
+                    if last.dash_line.is_none() || last.col <= last.dash_col {
+                        return Ok(None);
+                    }
+                    let mut m = Map::new();
+                    m.insert("name".to_owned(), Value::String(name.clone()));
+                    m.insert(section.inner_key().to_owned(), body.clone());
+                    let lead = format!(
+                        "{}-{}",
+                        " ".repeat(last.dash_col),
+                        " ".repeat(last.col - last.dash_col - 1)
+                    );
+                    edits[dest].push(Edit {
+                        start: list.end,
+                        end: list.end,
+                        with: lead + &indent(&emit_doc(&m)?, last.col),
+                    });
+                    report
+                        .written
+                        .push((*section, name.clone(), files[dest].path.to_path_buf()));
+                }
+            }
+        }
+
+        // New `current-context` values per file, applied last.
+        let mut current: Vec<Option<String>> = vec![None; files.len()];
+        let mut removed_from: HashMap<(usize, usize), usize> = HashMap::new();
+        for (section, name) in &req.remove {
+            if let Some((f, i)) = locate(&files, *section, name) {
+                let list = files[f].outline.as_ref().and_then(|o| o.lists[slot(*section)].as_ref());
+                let Some((list, it)) = list.filter(|l| l.block).zip(item(&files, *section, f, i)) else {
+                    return Ok(None);
+                };
+                let Some(line) = it.dash_line else {
+                    return Ok(None);
+                };
+                let count = removed_from.entry((f, slot(*section))).or_default();
+                *count += 1;
+                if *count >= list.items.len() {
+                    return Ok(None); // an emptied list: `[]`, written by the other path
+                }
+                edits[f].push(Edit {
+                    start: line,
+                    end: it.end,
+                    with: String::new(),
+                });
+                report
+                    .removed
+                    .push((*section, name.clone(), files[f].path.to_path_buf()));
+            }
+            if *section == Section::Contexts {
+                for (f, file) in files.iter().enumerate() {
+                    let now = file.outline.as_ref().and_then(|o| o.current.as_ref());
+                    if now.and_then(|c| c.value.as_deref()) == Some(name.as_str()) {
+                        current[f] = Some(String::new());
+                    }
+                }
+            }
+        }
+
+        let in_force = files.iter().find_map(|f| {
+            f.outline
+                .as_ref()?
+                .current
+                .as_ref()?
+                .value
+                .as_deref()
+                .filter(|v| !v.is_empty())
+        });
+        if let Some(name) = &req.set_current
+            && in_force != Some(name.as_str())
+        {
+            current[dest] = Some(name.clone());
+            report.current_context_file = Some(files[dest].path.to_path_buf());
+        }
+        for (f, value) in current.iter().enumerate() {
+            let (Some(value), Some(o)) = (value, files[f].outline.as_ref()) else {
+                continue;
+            };
+            let Some(text) = scalar_text(value)? else {
+                return Ok(None);
+            };
+            match &o.current {
+                Some(c) if c.value.as_deref() == Some(value.as_str()) => {}
+                Some(c) => edits[f].push(Edit {
+                    start: c.start,
+                    end: c.end,
+                    with: text,
+                }),
+                None => edits[f].push(Edit {
+                    start: o.root_end,
+                    end: o.root_end,
+                    with: format!("{}current-context: {text}\n", " ".repeat(o.root_col)),
+                }),
+            }
+        }
+
+        // Stage every changed file, then rename them all in.
+        let mut staged: Vec<Staged> = Vec::new();
+        for (file, mut edits) in files.iter().zip(edits) {
+            if edits.is_empty() {
+                continue;
+            }
+            edits.sort_by_key(|e| e.start); // stable: appends stay before a new key there
+            let bytes = file.text.as_bytes();
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(edits.len() * 3 + 1);
+            let mut at = 0;
+            let mut ends_with_newline = true;
+            for e in &edits {
+                if e.start < at {
+                    return Ok(None); // overlapping edits: never expected
+                }
+                if e.start > at {
+                    parts.push(&bytes[at..e.start]);
+                    ends_with_newline = bytes[e.start - 1] == b'\n';
+                }
+                if e.start == e.end && !e.with.is_empty() && !ends_with_newline {
+                    parts.push(b"\n");
+                }
+                if !e.with.is_empty() {
+                    parts.push(e.with.as_bytes());
+                    ends_with_newline = e.with.ends_with('\n');
+                }
+                at = e.end;
+            }
+            parts.push(&bytes[at..]);
+            let target = resolve_target(file.path).map_err(|source| KubeconfigError::Write {
+                path: file.path.to_path_buf(),
+                error: source,
+            })?;
+            staged.push(stage_parts(file.path, &target, &parts, ModePolicy::KeepExisting)?);
+        }
+        for file in staged {
+            file.commit()?;
+        }
+        Ok(Some(report))
     }
 }
 
@@ -741,5 +1075,198 @@ current-context: prod
         let doc = read(&f);
         assert_eq!(doc["clusters"].as_array().unwrap().len(), 20);
         assert_eq!(listing(dir.path()), ["config"]);
+    }
+
+    /// Runs `r` on copies of `files` twice, splicing and parsing whole, and checks that both
+    /// give the same documents (key order included) and the same report. Returns the spliced
+    /// texts.
+    fn same_both_ways(files: &[(&str, &str)], r: &MergeRequest) -> Vec<String> {
+        let run = |splice_ok: bool| {
+            let dir = tempfile::tempdir().unwrap();
+            let paths: Vec<PathBuf> = files.iter().map(|(n, _)| dir.path().join(n)).collect();
+            for ((_, text), p) in files.iter().zip(&paths) {
+                if !text.is_empty() {
+                    fs::write(p, text).unwrap();
+                }
+            }
+            let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+            let result = merge_with(&env_rules(&refs), r, splice_ok).map(|mut rep| {
+                for list in [&mut rep.written, &mut rep.removed] {
+                    for (_, _, f) in list.iter_mut() {
+                        *f = f.strip_prefix(dir.path()).unwrap().to_path_buf();
+                    }
+                }
+                rep.current_context_file = rep
+                    .current_context_file
+                    .map(|f| f.strip_prefix(dir.path()).unwrap().to_path_buf());
+                rep
+            });
+            let texts: Vec<String> = paths
+                .iter()
+                .map(|p| fs::read_to_string(p).unwrap_or_default())
+                .collect();
+            (
+                result.map_err(|e| format!("{e}").replace(&*dir.path().to_string_lossy(), "")),
+                texts,
+            )
+        };
+        let (spliced, spliced_texts) = run(true);
+        let (whole, whole_texts) = run(false);
+        assert_eq!(spliced, whole);
+        for (a, b) in spliced_texts.iter().zip(&whole_texts) {
+            let docs = [a, b].map(|t| {
+                serde_json::to_string(&parse_doc(t.as_bytes(), Path::new("x")).unwrap_or_else(|e| panic!("{e}:\n{t}")))
+                    .unwrap()
+            });
+            assert_eq!(docs[0], docs[1], "spliced:\n{a}\nwhole:\n{b}");
+        }
+        spliced_texts
+    }
+
+    const KUBECTL_STYLE: &str = r#"apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0t
+    server: https://prod:6443
+  name: prod
+- cluster:
+    extensions:
+    - extension: {}
+      name: kubectl-satoken
+    server: https://old
+  name: prod/ns/sa
+contexts:
+- context:
+    cluster: prod
+    user: admin
+  name: prod
+- context:
+    cluster: prod/ns/sa
+    extensions:
+    - extension: {}
+      name: kubectl-satoken
+    user: prod/ns/sa
+  name: prod/ns/sa
+current-context: prod/ns/sa
+kind: Config
+preferences: {}
+users:
+- name: admin
+  user:
+    token: ADMIN
+- name: prod/ns/sa
+  user:
+    extensions:
+    - extension: {}
+      name: kubectl-satoken
+    token: OLD
+"#;
+
+    const ODD_LAYOUT: &str = "# my clusters\nkind: Config\nclusters:\n  - name: \"quoted\"   # trailing\n    cluster: {server: 'https://q'}\n\n  # about the next one\n  -   name: flowish\n      cluster:\n        server: https://f\n        note: |\n          two\n\n          lines\n  - {name: sa-cluster, cluster: {server: s, extensions: [{name: kubectl-satoken, extension: {}}]}}\nusers:\n  - name: u\n    user: {token: \"T\"}\ncontexts:\n  - name: c\n    context: {cluster: quoted, user: u}\nx-unknown: [1, {a: b}]";
+
+    #[test]
+    fn spliced_merges_equal_whole_document_merges() {
+        let sa = || {
+            let body = |x: Value| {
+                let mut x = x;
+                x["extensions"] = json!([{"name": MARKER, "extension": {"v": 2}}]);
+                x
+            };
+            vec![
+                (
+                    Section::Clusters,
+                    "prod/ns/sa",
+                    body(json!({"server": "https://new", "insecure-skip-tls-verify": true})),
+                ),
+                (Section::Users, "prod/ns/sa", body(json!({"token": "NEW\nline"}))),
+                (
+                    Section::Contexts,
+                    "prod/ns/sa",
+                    body(json!({"cluster": "prod/ns/sa", "user": "prod/ns/sa", "namespace": "0123"})),
+                ),
+            ]
+        };
+        for text in [KUBECTL_STYLE, ODD_LAYOUT, EXISTING] {
+            // New entries, then the same again (replaced in place), with and without current.
+            let mut r = req(sa());
+            let out = same_both_ways(&[("config", text)], &r);
+            r.set_current = Some("prod/ns/sa".into());
+            same_both_ways(&[("config", &out[0])], &r);
+            same_both_ways(&[("config", text)], &r);
+            // Removal of our entries, the current context among them.
+            let mut rm = req(vec![]);
+            rm.remove = sa().into_iter().map(|(s, n, _)| (s, n.to_owned())).collect();
+            same_both_ways(&[("config", &out[0])], &rm);
+            same_both_ways(&[("config", text)], &rm);
+            // A foreign entry is refused the same way.
+            same_both_ways(&[("config", text)], &req(vec![(Section::Users, "admin", json!({}))]));
+            same_both_ways(&[("config", text)], &req(vec![(Section::Users, "u", json!({}))]));
+            // In a chain: entries stay in the file that has them, new ones go to the first.
+            same_both_ways(&[("a", ODD_LAYOUT), ("b", text)], &r);
+            same_both_ways(&[("a", text), ("b", KUBECTL_STYLE)], &r);
+        }
+        // The comments outside rewritten entries are kept (only the splice keeps them).
+        let out = same_both_ways(&[("config", ODD_LAYOUT)], &req(sa()));
+        assert!(out[0].starts_with("# my clusters\n"), "{}", out[0]);
+        assert!(out[0].contains("# about the next one\n"), "{}", out[0]);
+        assert!(out[0].ends_with("x-unknown: [1, {a: b}]"), "{}", out[0]);
+    }
+
+    #[test]
+    fn spliced_merge_replaces_a_flow_item_and_sets_a_missing_current_context() {
+        let mut r = req(vec![(Section::Clusters, "sa-cluster", managed("https://new"))]);
+        r.set_current = Some("c".into());
+        let out = same_both_ways(&[("config", ODD_LAYOUT)], &r);
+        let doc = parse_doc(out[0].as_bytes(), Path::new("x")).unwrap();
+        assert_eq!(doc["clusters"][2]["cluster"], managed("https://new"));
+        assert_eq!(doc["current-context"], json!("c"));
+        assert!(out[0].ends_with("current-context: c\n"), "{}", out[0]);
+    }
+
+    #[test]
+    fn files_the_splice_does_not_take_still_merge() {
+        for text in [
+            "{\"kind\": \"Config\", \"clusters\": [{\"name\": \"a\", \"cluster\": {}}]}",
+            "clusters: null\n",
+            "clusters: []\n",
+            "\u{feff}clusters:\n- name: a\n  cluster: {}\n",
+            "base: &b {server: s}\nclusters:\n- name: a\n  cluster: *b\n",
+            "clusters:\n- name: 123\n  cluster: {}\n",
+            "clusters:\n- name: yes\n  cluster: {}\n",
+            "clusters:\n-\n  name: a\n  cluster: {}\n",
+            "clusters:\n- name: a\n  cluster: {}\nclusters:\n- name: b\n",
+            "",
+        ] {
+            same_both_ways(&[("config", text)], &req(vec![(Section::Clusters, "a", managed("s"))]));
+            let mut r = req(vec![(Section::Clusters, "new", managed("s"))]);
+            r.set_current = Some("x".into());
+            same_both_ways(&[("config", text)], &r);
+        }
+    }
+
+    #[test]
+    fn spliced_merge_into_a_file_without_a_final_newline() {
+        let text = "clusters:\n- name: a\n  cluster: {server: s}";
+        let mut r = req(vec![(Section::Clusters, "b", managed("t"))]);
+        r.set_current = Some("x".into());
+        let out = same_both_ways(&[("config", text)], &r);
+        assert!(out[0].starts_with(text), "{}", out[0]);
+    }
+
+    #[test]
+    fn spliced_merge_of_a_large_file_rewrites_only_what_changes() {
+        let mut text = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+        for i in 0..2000 {
+            text.push_str(&format!("- cluster:\n    server: https://c{i}\n  name: c{i}\n"));
+        }
+        text.push_str(
+            "contexts:\n- context: {cluster: c1}\n  name: c1\ncurrent-context: c1\nusers:\n- name: u\n  user: {}\n",
+        );
+        let mut r = req(sa_entries());
+        r.set_current = Some("sa".into());
+        let out = same_both_ways(&[("config", &text)], &r);
+        // Everything before the first change is byte for byte the same.
+        let clusters_end = text.find("contexts:").unwrap();
+        assert_eq!(&out[0][..clusters_end], &text[..clusters_end]);
     }
 }

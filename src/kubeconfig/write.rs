@@ -71,6 +71,17 @@ pub(crate) fn stage(
     contents: &[u8],
     policy: ModePolicy,
 ) -> Result<Staged, KubeconfigError> {
+    stage_parts(shown, target, &[contents], policy)
+}
+
+/// Like [`stage`], the contents given as consecutive parts: a large file edited in a few
+/// places is written from its old text and the new pieces, never assembled in memory.
+pub(crate) fn stage_parts(
+    shown: &Path,
+    target: &Path,
+    parts: &[&[u8]],
+    policy: ModePolicy,
+) -> Result<Staged, KubeconfigError> {
     let write_error = |source: io::Error| KubeconfigError::Write {
         path: shown.to_path_buf(),
         error: source,
@@ -87,7 +98,9 @@ pub(crate) fn stage(
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(write_error)?;
-    tmp.write_all(contents).map_err(write_error)?;
+    for part in parts {
+        tmp.write_all(part).map_err(write_error)?;
+    }
     match &existing {
         Some(meta) => {
             copy_owner(tmp.as_file(), meta);
@@ -267,6 +280,15 @@ mod tests {
         assert_eq!(fs::read(&f).unwrap(), b"new");
         assert_eq!(mode(&f), 0o644);
         assert_eq!(entries(dir.path()), ["config"]);
+    }
+
+    #[test]
+    fn staged_parts_are_written_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        let staged = stage_parts(&f, &f, &[b"one ", b"", b"two\n"], ModePolicy::KeepExisting).unwrap();
+        staged.commit().unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"one two\n");
     }
 
     #[test]

@@ -2,22 +2,39 @@
 //! (serde-saphyr) both ways. `preserve_order` keeps key order; comments are not kept
 //! (kubectl drops them too).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde_json::{Map, Value};
+use serde_saphyr::granit_parser::ScalarStyle;
 
 use super::error::{KubeconfigError, redact};
 
 /// Reader options chosen to read a file the way kubectl (go-yaml v2, YAML 1.1) does,
 /// so that a value we do not touch means the same after we write it back.
-fn parse_options() -> serde_saphyr::Options {
+fn parse_options(input_len: usize) -> serde_saphyr::Options {
     serde_saphyr::options! {
+        budget: budget(input_len),
         // go-yaml v2: `0123` is octal 83, not 123 (serde-saphyr's default reads 123.0).
         legacy_octal_numbers: true,
         // go-yaml v2 keeps the last of duplicate keys instead of failing.
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
         // A snippet would quote the file's lines, and those may hold a token.
         with_snippet: false,
+    }
+}
+
+/// The parser's resource limits, scaled to the input. serde-saphyr's defaults (250,000
+/// nodes, 1,000,000 events, 64 MiB of scalars) refuse a real kubeconfig of 10,000 contexts
+/// (about 26 MB). Every node, event and scalar byte needs at least one byte of input except
+/// through aliases, and the alias limits (replays, anchors, alias/anchor ratio) keep their
+/// defaults: a file is allowed as many nodes as it has bytes, never fewer than the defaults.
+fn budget(input_len: usize) -> Option<serde_saphyr::Budget> {
+    let defaults = serde_saphyr::Budget::default();
+    serde_saphyr::budget! {
+        max_nodes: defaults.max_nodes.max(input_len),
+        max_events: defaults.max_events.max(input_len.saturating_mul(2)),
+        max_total_scalar_bytes: defaults.max_total_scalar_bytes.max(input_len),
     }
 }
 
@@ -31,23 +48,30 @@ fn emit_options() -> serde_saphyr::SerializerOptions {
 
 /// Decodes file bytes the way kube and go-yaml accept them: UTF-8 (BOM allowed) or
 /// UTF-16 with a BOM.
-fn decode(bytes: &[u8], path: &Path) -> Result<String, KubeconfigError> {
+/// UTF-8 is borrowed, not copied: a kubeconfig may be tens of megabytes.
+pub(crate) fn decode<'a>(bytes: &'a [u8], path: &Path) -> Result<Cow<'a, str>, KubeconfigError> {
     let invalid = |what: &str| KubeconfigError::Parse {
         path: path.to_path_buf(),
         message: format!("file is not valid {what}"),
     };
-    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| -> Result<String, KubeconfigError> {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| -> Result<Cow<'a, str>, KubeconfigError> {
         if !rest.len().is_multiple_of(2) {
             return Err(invalid("UTF-16"));
         }
         let units: Vec<u16> = rest.chunks_exact(2).map(|c| from([c[0], c[1]])).collect();
-        String::from_utf16(&units).map_err(|_| invalid("UTF-16"))
+        String::from_utf16(&units)
+            .map(Cow::Owned)
+            .map_err(|_| invalid("UTF-16"))
     };
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).map_err(|_| invalid("UTF-8")),
-        _ => String::from_utf8(bytes.to_vec()).map_err(|_| invalid("UTF-8")),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest)
+            .map(Cow::Borrowed)
+            .map_err(|_| invalid("UTF-8")),
+        _ => std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|_| invalid("UTF-8")),
     }
 }
 
@@ -59,7 +83,7 @@ pub(crate) fn parse_doc(bytes: &[u8], path: &Path) -> Result<Map<String, Value>,
         path: path.to_path_buf(),
         message,
     };
-    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(&text, parse_options())
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(&text, parse_options(text.len()))
         .map_err(|e| parse_error(redact(&e.to_string())))?;
     // `---` alone or a trailing `---` make null documents: nothing to keep there.
     let mut docs = docs.into_iter().filter(|d| !d.is_null());
@@ -88,6 +112,376 @@ pub(crate) fn emit_doc(doc: &Map<String, Value>) -> Result<String, KubeconfigErr
 pub fn to_yaml(doc: &Value) -> Result<String, KubeconfigError> {
     serde_saphyr::to_string_with_options(doc, emit_options())
         .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
+}
+
+/// Where a merge may touch a kubeconfig's text: the top-level keys and, for the three named
+/// lists, each item's name and extent. Built from parser events without building values, so a
+/// merge into a large file copies the text it does not change instead of parsing and emitting
+/// all of it. `None` from [`outline`] means "not this simple": the caller then takes the
+/// whole-document path, which also reports any error.
+#[derive(Debug)]
+pub(crate) struct Outline {
+    /// Column of the top-level block mapping's keys.
+    pub root_col: usize,
+    /// Where a new top-level key goes: the end of the top-level mapping.
+    pub root_end: usize,
+    pub lists: [Option<List>; 3],
+    /// `current-context` when present; `None` when the key is absent.
+    pub current: Option<ScalarAt>,
+}
+
+/// A `clusters`/`users`/`contexts` value.
+#[derive(Debug)]
+pub(crate) struct List {
+    /// A block sequence: items can be replaced, removed and appended as text.
+    pub block: bool,
+    pub items: Vec<Item>,
+    /// Where the text after the list's last item starts (an appended item goes there).
+    pub end: usize,
+}
+
+/// One item of a named list.
+#[derive(Debug)]
+pub(crate) struct Item {
+    /// The item's name; `None` when it has no string name (client-go skips it too).
+    pub name: Option<String>,
+    /// Where the item's mapping starts (after `- `).
+    pub start: usize,
+    /// Where the text after the item starts.
+    pub end: usize,
+    /// Start of the line of the item's `- ` indicator, when the item starts on that line.
+    pub dash_line: Option<usize>,
+    /// Columns of the `-` and of the item's mapping.
+    pub dash_col: usize,
+    pub col: usize,
+}
+
+/// A plain or quoted scalar value and its text.
+#[derive(Debug)]
+pub(crate) struct ScalarAt {
+    /// The value when it is a string; `None` for null.
+    pub value: Option<String>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Index of a named list in [`Outline::lists`].
+pub(crate) fn list_slot(key: &str) -> Option<usize> {
+    match key {
+        "clusters" => Some(0),
+        "users" => Some(1),
+        "contexts" => Some(2),
+        _ => None,
+    }
+}
+
+/// A string scalar's value as serde-saphyr reads it, `Ok(None)` for null, `Err` when the
+/// plain scalar may resolve to another type (then the caller does not guess).
+fn string_scalar(value: &str, style: ScalarStyle, tagged: bool) -> Result<Option<String>, ()> {
+    if tagged {
+        return Err(());
+    }
+    match style {
+        ScalarStyle::Plain => {
+            if matches!(value, "" | "~" | "null" | "Null" | "NULL") {
+                return Ok(None);
+            }
+            // A plain scalar that starts with a letter is a string unless it is one of
+            // YAML 1.1's booleans or a float spelling; everything else is left to the parser.
+            let lower = value.to_ascii_lowercase();
+            let word = matches!(
+                lower.as_str(),
+                "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "nan" | "inf" | "infinity"
+            );
+            if value.starts_with(|c: char| c.is_ascii_alphabetic()) && !word {
+                Ok(Some(value.to_owned()))
+            } else {
+                Err(())
+            }
+        }
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Ok(Some(value.to_owned())),
+        _ => Err(()),
+    }
+}
+
+/// Start of the line that holds byte `pos`.
+pub(crate) fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Where the text that precedes the token at `pos` ends, as an insertion point: the start
+/// of the token's line when only indentation and `- ` indicators precede it there, else
+/// `pos` itself (a token on the same line, or the end of a file without a final newline).
+fn insertion_point(text: &str, pos: usize) -> usize {
+    let start = line_start(text, pos);
+    if text[start..pos].bytes().all(|b| b == b' ' || b == b'-') {
+        start
+    } else {
+        pos
+    }
+}
+
+/// Builds the [`Outline`] of `text`, or `None` when the file is not a single block mapping
+/// whose named lists hold mappings with string names, or when it uses aliases (text that
+/// refers to other text cannot be moved around piecewise).
+pub(crate) fn outline(text: &str) -> Option<Outline> {
+    use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
+
+    #[derive(PartialEq)]
+    enum At {
+        Key,
+        Value,
+    }
+    // Where the next token's position must be recorded.
+    enum Pending {
+        Item(usize, usize),
+        List(usize),
+        Root,
+    }
+
+    let mut parser = Parser::new_from_str(text);
+    let mut next = || -> Option<Option<(Event<'_>, usize, usize)>> {
+        match parser.next()? {
+            Ok((event, span)) => Some(Some((event, span.start.byte_offset()?, span.end.byte_offset()?))),
+            Err(_) => Some(None),
+        }
+    };
+    let mut out = Outline {
+        root_col: 0,
+        root_end: text.len(),
+        lists: [None, None, None],
+        current: None,
+    };
+    let mut seen_keys: Vec<String> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut documents = 0;
+    // Depth below the root mapping's values that is being skipped.
+    let mut skip = 0usize;
+    let mut at = At::Key;
+    let mut key = String::new();
+    // (slot, item index, inside the item: depth, next value is the name)
+    let mut list: Option<usize> = None;
+    let mut item_depth = 0usize;
+    let mut name_next = false;
+    let mut root_open = false;
+    let mut root_done = false;
+
+    while let Some(step) = next() {
+        let (event, start, end) = step?;
+        let is_comment = !matches!(
+            event,
+            Event::StreamStart
+                | Event::StreamEnd
+                | Event::DocumentStart(..)
+                | Event::DocumentEnd
+                | Event::Alias(..)
+                | Event::Anchor(..)
+                | Event::UnresolvedAlias(..)
+                | Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::SequenceEnd
+                | Event::MappingStart(..)
+                | Event::MappingEnd
+        );
+        if is_comment {
+            continue;
+        }
+        for p in pending.drain(..) {
+            let point = insertion_point(text, start);
+            match p {
+                Pending::Item(slot, i) => {
+                    if let Some(l) = out.lists[slot].as_mut() {
+                        l.items[i].end = point;
+                    }
+                }
+                Pending::List(slot) => {
+                    if let Some(l) = out.lists[slot].as_mut() {
+                        l.end = point;
+                    }
+                }
+                Pending::Root => out.root_end = point,
+            }
+        }
+        match event {
+            Event::Alias(..) | Event::Anchor(..) | Event::UnresolvedAlias(..) => return None,
+            Event::StreamStart | Event::DocumentEnd => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+            }
+            _ if !root_open => {
+                // The document's root: a block mapping without a tag, once.
+                match event {
+                    Event::MappingStart(StructureStyle::Block, _, None) if !root_done => {
+                        root_open = true;
+                        out.root_col = start - line_start(text, start);
+                        if !text[line_start(text, start)..start].bytes().all(|b| b == b' ') {
+                            return None;
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            _ if skip > 0 => match event {
+                Event::MappingStart(..) | Event::SequenceStart(..) => skip += 1,
+                Event::MappingEnd | Event::SequenceEnd => skip -= 1,
+                _ => {}
+            },
+            _ if list.is_some() => {
+                let slot = list.unwrap_or_default();
+                let l = out.lists[slot].as_mut()?;
+                if item_depth == 0 {
+                    match event {
+                        Event::MappingStart(_, _, None) => {
+                            item_depth = 1;
+                            name_next = false;
+                            at = At::Key;
+                            let ls = line_start(text, start);
+                            let prefix = &text[ls..start];
+                            let dash = prefix.trim_end_matches(' ');
+                            let dash_line = (dash.ends_with('-')
+                                && dash[..dash.len() - 1].bytes().all(|b| b == b' ')
+                                && dash.len() < prefix.len())
+                            .then_some(ls);
+                            l.items.push(Item {
+                                name: None,
+                                start,
+                                end: start,
+                                dash_line,
+                                dash_col: dash.len().saturating_sub(1),
+                                col: start - ls,
+                            });
+                        }
+                        Event::SequenceEnd => {
+                            list = None;
+                            at = At::Key;
+                            pending.push(Pending::List(slot));
+                        }
+                        // An item that is not a mapping: the whole-document path says so.
+                        _ => return None,
+                    }
+                    continue;
+                }
+                // Inside an item: its keys at depth 1, anything deeper is skipped.
+                match event {
+                    Event::MappingStart(..) | Event::SequenceStart(..) => {
+                        if item_depth == 1 && at == At::Key {
+                            return None; // a complex key
+                        }
+                        if item_depth == 1 && name_next {
+                            return None; // a name that is not a scalar
+                        }
+                        item_depth += 1;
+                        if item_depth == 2 {
+                            at = At::Value;
+                        }
+                    }
+                    Event::MappingEnd | Event::SequenceEnd => {
+                        item_depth -= 1;
+                        if item_depth == 1 {
+                            at = At::Key;
+                        } else if item_depth == 0 {
+                            let i = l.items.len() - 1;
+                            pending.push(Pending::Item(slot, i));
+                        }
+                    }
+                    Event::Scalar(value, style, _, tag) if item_depth == 1 => {
+                        if at == At::Key {
+                            name_next = value == "name";
+                            at = At::Value;
+                        } else {
+                            if name_next {
+                                let item = l.items.last_mut()?;
+                                // Duplicate keys: the last one wins, as when parsing.
+                                item.name = string_scalar(&value, style, tag.is_some()).ok()?;
+                                name_next = false;
+                            }
+                            at = At::Key;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // The root mapping: a key, then its value.
+            Event::MappingEnd => {
+                root_open = false;
+                root_done = true;
+                pending.push(Pending::Root);
+            }
+            Event::Scalar(value, _, _, tag) if at == At::Key => {
+                if tag.is_some() {
+                    return None;
+                }
+                key = value.into_owned();
+                if seen_keys.contains(&key) && (list_slot(&key).is_some() || key == "current-context") {
+                    return None; // a duplicate key whose last value wins
+                }
+                seen_keys.push(key.clone());
+                at = At::Value;
+            }
+            _ if at == At::Key => return None, // a complex key
+            event => {
+                at = At::Key;
+                match (list_slot(&key), key.as_str(), event) {
+                    (Some(slot), _, Event::SequenceStart(style, _, None)) => {
+                        out.lists[slot] = Some(List {
+                            block: style == StructureStyle::Block,
+                            items: Vec::new(),
+                            end: start,
+                        });
+                        list = Some(slot);
+                        item_depth = 0;
+                    }
+                    (Some(_), _, Event::Scalar(value, style, _, None))
+                        if string_scalar(&value, style, false) == Ok(None) => {}
+                    (Some(_), _, _) => return None,
+                    (None, "current-context", Event::Scalar(value, style, _, tag)) => {
+                        let value = string_scalar(&value, style, tag.is_some()).ok()?;
+                        out.current = Some(ScalarAt { value, start, end });
+                    }
+                    (None, "current-context", _) => return None,
+                    (None, _, Event::MappingStart(..) | Event::SequenceStart(..)) => skip = 1,
+                    (None, _, _) => {}
+                }
+            }
+        }
+    }
+    if !root_done || list.is_some() {
+        return None;
+    }
+    Some(out)
+}
+
+/// The text of one list item as a document of its own: the item's first line from its
+/// start, the following lines without the item's indentation.
+pub(crate) fn item_text(text: &str, item: &Item) -> String {
+    let mut out = String::with_capacity(item.end - item.start);
+    for (n, line) in text[item.start..item.end].split_inclusive('\n').enumerate() {
+        if n == 0 {
+            out.push_str(line);
+            continue;
+        }
+        let spaces = line.bytes().take(item.col).take_while(|b| *b == b' ').count();
+        out.push_str(&line[spaces..]);
+    }
+    out
+}
+
+/// `text` (a document emitted at column 0) placed at column `col`: every line but the first
+/// indented, empty lines left empty.
+pub(crate) fn indent(text: &str, col: usize) -> String {
+    let pad = " ".repeat(col);
+    let mut out = String::with_capacity(text.len() + col * 8);
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if n > 0 && line != "\n" {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 #[cfg(test)]
