@@ -6,6 +6,7 @@ use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use kube::config::{Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
 use serde::de::DeserializeOwned;
@@ -14,15 +15,107 @@ use serde_json::{Map, Value};
 use super::error::{KubeconfigError, redact};
 use super::rules::LoadingRules;
 use super::section::{Section, find_in_doc, item_body, item_name, items};
-use super::yaml::parse_doc;
+use super::yaml::{List as OutlineList, Outline, item_text, outline, parse_doc};
 
 /// One file of the chain, parsed. A missing file is kept with `exists: false` and an
 /// empty document so that it can receive new entries.
+///
+/// With [`Chain::load_lean`], a large file (256 KiB or more) is loaded lean: `doc` then holds its top-level
+/// fields with the three named lists left out (`null`), and the lists are read through the
+/// chain's methods: one entry is parsed when it is looked up, all of them (the whole file)
+/// the first time all are needed. A command that looks up a few entries in a kubeconfig of
+/// 10,000 contexts then neither builds nor holds 10,000 parsed entries.
 #[derive(Clone)]
 pub struct KubeconfigFile {
     pub path: PathBuf,
     pub doc: Map<String, Value>,
     pub exists: bool,
+    lean: Option<Box<Lean>>,
+}
+
+/// Files from this size on are loaded lean.
+pub(crate) const LEAN_MIN_BYTES: usize = 256 * 1024;
+
+/// The text of a lean file, where its entries are, and what has been parsed of them.
+#[derive(Clone)]
+struct Lean {
+    text: String,
+    outline: Outline,
+    /// Each list item, parsed on its own when first looked up (`None` if it did not parse).
+    items: [Vec<OnceLock<Option<Value>>>; 3],
+    /// The whole document, parsed the first time every entry is needed.
+    full: OnceLock<Option<Map<String, Value>>>,
+}
+
+impl Lean {
+    /// Outlines `text`; `None` when the file is not plain enough, and then it is parsed whole.
+    /// Returns the document without the named lists, to be checked as a whole one is.
+    fn new(text: String) -> Option<(Lean, String)> {
+        let outline = outline(&text)?;
+        // Cut every list's items out of the text: what remains is the rest of the document.
+        let mut cuts: Vec<(usize, usize)> = Vec::new();
+        for list in outline.lists.iter().flatten() {
+            let first = list.items.first()?;
+            if !list.block || list.items.iter().any(|it| it.dash_line.is_none()) {
+                return None;
+            }
+            cuts.push((first.dash_line?, list.end));
+        }
+        cuts.sort_unstable();
+        let mut rest = String::new();
+        let mut at = 0;
+        for (start, end) in cuts {
+            rest.push_str(&text[at..start]);
+            at = end;
+        }
+        rest.push_str(&text[at..]);
+        let items = std::array::from_fn(|slot| {
+            let n = outline.lists[slot].as_ref().map_or(0, |l| l.items.len());
+            (0..n).map(|_| OnceLock::new()).collect()
+        });
+        let lean = Lean {
+            text,
+            outline,
+            items,
+            full: OnceLock::new(),
+        };
+        Some((lean, rest))
+    }
+
+    fn list(&self, section: Section) -> Option<&OutlineList> {
+        self.outline.lists[slot(section)].as_ref()
+    }
+
+    fn full(&self, path: &Path) -> Option<&Map<String, Value>> {
+        self.full
+            .get_or_init(|| parse_doc(self.text.as_bytes(), path).ok())
+            .as_ref()
+    }
+
+    fn item(&self, section: Section, i: usize, path: &Path) -> Option<&Value> {
+        if let Some(Some(doc)) = self.full.get() {
+            return items(doc, section).get(i);
+        }
+        let cell = self.items[slot(section)].get(i)?;
+        let parsed = cell.get_or_init(|| {
+            let item = self.list(section)?.items.get(i)?;
+            let doc = parse_doc(item_text(&self.text, item).as_bytes(), path).ok()?;
+            // The outline and the parser must agree on the name, else read the whole file.
+            (doc.get("name").and_then(Value::as_str) == item.name.as_deref()).then_some(Value::Object(doc))
+        });
+        match parsed {
+            Some(value) => Some(value),
+            None => self.full(path).and_then(|doc| items(doc, section).get(i)),
+        }
+    }
+}
+
+fn slot(section: Section) -> usize {
+    match section {
+        Section::Clusters => 0,
+        Section::Users => 1,
+        Section::Contexts => 2,
+    }
 }
 
 /// The document may hold credentials: Debug shows its top-level keys only.
@@ -73,12 +166,7 @@ impl RawFile {
 }
 
 impl KubeconfigFile {
-    /// Reads and parses `path`; a file that is not there is an empty, missing file.
-    pub(crate) fn read(path: &Path) -> Result<KubeconfigFile, KubeconfigError> {
-        Self::parse(&RawFile::read(path)?)
-    }
-
-    /// Parses a file already read.
+    /// Parses a file already read, whole.
     pub(crate) fn parse(raw: &RawFile) -> Result<KubeconfigFile, KubeconfigError> {
         let path = &raw.path;
         let Some(bytes) = &raw.bytes else {
@@ -86,6 +174,7 @@ impl KubeconfigFile {
                 path: path.clone(),
                 doc: Map::new(),
                 exists: false,
+                lean: None,
             });
         };
         let doc = parse_doc(bytes, path)?;
@@ -94,7 +183,74 @@ impl KubeconfigFile {
             path: path.clone(),
             doc,
             exists: true,
+            lean: None,
         })
+    }
+
+    /// Parses a file already read, lean when it has at least `lean_from` bytes of plain
+    /// UTF-8 that [`outline`] takes.
+    fn parse_owned(raw: RawFile, lean_from: usize) -> Result<KubeconfigFile, KubeconfigError> {
+        let bytes = match raw.bytes {
+            Some(bytes) if bytes.len() >= lean_from => bytes,
+            _ => return Self::parse(&raw),
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) if !text.starts_with('\u{feff}') => text,
+            Ok(text) => {
+                return Self::parse(&RawFile {
+                    path: raw.path,
+                    bytes: Some(text.into_bytes()),
+                });
+            }
+            Err(e) => {
+                return Self::parse(&RawFile {
+                    path: raw.path,
+                    bytes: Some(e.into_bytes()),
+                });
+            }
+        };
+        let Some((lean, rest)) = Lean::new(text.clone()) else {
+            return Self::parse(&RawFile {
+                path: raw.path,
+                bytes: Some(text.into_bytes()),
+            });
+        };
+        drop(text);
+        let doc = parse_doc(rest.as_bytes(), &raw.path)?;
+        check_shape(&doc, &raw.path)?;
+        Ok(KubeconfigFile {
+            path: raw.path,
+            doc,
+            exists: true,
+            lean: Some(Box::new(lean)),
+        })
+    }
+
+    /// Every item of a section (a lean file is parsed whole for this, once).
+    fn all_items(&self, section: Section) -> &[Value] {
+        match &self.lean {
+            None => items(&self.doc, section),
+            Some(lean) => lean.full(&self.path).map_or(&[], |doc| items(doc, section)),
+        }
+    }
+
+    /// Index of the item in force for `name` in this file (the last of that name).
+    fn find(&self, section: Section, name: &str) -> Option<usize> {
+        match &self.lean {
+            None => find_in_doc(&self.doc, section, name),
+            Some(lean) => lean
+                .list(section)?
+                .items
+                .iter()
+                .rposition(|item| item.name.as_deref() == Some(name)),
+        }
+    }
+
+    fn item_at(&self, section: Section, i: usize) -> Option<&Value> {
+        match &self.lean {
+            None => items(&self.doc, section).get(i),
+            Some(lean) => lean.item(section, i, &self.path),
+        }
     }
 }
 
@@ -160,6 +316,22 @@ impl Chain {
     /// Loads every file of the chain. Missing files are skipped (kept as empty), except an
     /// explicit `--kubeconfig` file, which must exist as kubectl requires.
     pub fn load(rules: LoadingRules) -> Result<Chain, KubeconfigError> {
+        Self::check_explicit(&rules)?;
+        Self::load_allow_missing(rules)
+    }
+
+    /// Like [`Chain::load`], large files (256 KiB or more) loaded lean (see
+    /// [`KubeconfigFile`]): for a command that looks up a few entries, such as the context
+    /// to use, its cluster and user, and builds its client with
+    /// [`Chain::to_kube_for_context`]. Every other method works as well and gives the same
+    /// answers, but the first one that needs all entries of a lean file parses it whole.
+    pub fn load_lean(rules: LoadingRules) -> Result<Chain, KubeconfigError> {
+        Self::check_explicit(&rules)?;
+        Self::load_lean_from(rules, LEAN_MIN_BYTES)
+    }
+
+    /// An explicit `--kubeconfig` file must exist, as kubectl requires.
+    fn check_explicit(rules: &LoadingRules) -> Result<(), KubeconfigError> {
         if let Some(explicit) = rules.explicit()
             && let Err(e) = fs::metadata(explicit)
         {
@@ -174,15 +346,20 @@ impl Chain {
                 }
             });
         }
-        Self::load_allow_missing(rules)
+        Ok(())
     }
 
     /// Loads the chain tolerating a missing explicit file: a merge creates it.
     pub(crate) fn load_allow_missing(rules: LoadingRules) -> Result<Chain, KubeconfigError> {
+        Self::load_lean_from(rules, usize::MAX)
+    }
+
+    /// Loads the chain, files of at least `lean_from` bytes lean.
+    fn load_lean_from(rules: LoadingRules, lean_from: usize) -> Result<Chain, KubeconfigError> {
         let files = rules
             .precedence()
             .iter()
-            .map(|path| KubeconfigFile::read(path))
+            .map(|path| KubeconfigFile::parse_owned(RawFile::read(path)?, lean_from))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Chain { rules, files })
     }
@@ -208,12 +385,12 @@ impl Chain {
         self.files
             .iter()
             .enumerate()
-            .find_map(|(f, file)| find_in_doc(&file.doc, section, name).map(|i| (f, i)))
+            .find_map(|(f, file)| file.find(section, name).map(|i| (f, i)))
     }
 
     fn entry_at(&self, section: Section, file: usize, item: usize) -> Option<Entry<'_>> {
         let file = self.files.get(file)?;
-        let item = items(&file.doc, section).get(item)?;
+        let item = file.item_at(section, item)?;
         Some(Entry {
             file: &file.path,
             name: item_name(item)?,
@@ -234,7 +411,7 @@ impl Chain {
         let mut seen: HashSet<&str> = HashSet::new();
         let mut out = Vec::new();
         for (f, file) in self.files.iter().enumerate() {
-            let list = items(&file.doc, section);
+            let list = file.all_items(section);
             let mut last: HashMap<&str, usize> = HashMap::with_capacity(list.len());
             for (i, item) in list.iter().enumerate() {
                 if let Some(name) = item_name(item) {
@@ -307,20 +484,16 @@ impl Chain {
         let mut out = Vec::new();
         for (f, i) in at {
             let file = &self.files[f];
-            let Some(item) = items(&file.doc, section).get(i) else {
+            let Some(original) = file.item_at(section, i) else {
                 continue;
             };
-            let mut item = item.clone();
+            let mut item = original.clone();
             if let Some(body) = item.get_mut(section.inner_key()) {
                 prepare_body(section, body, &base_dir(&file.path));
             }
             let converted = serde_json::from_value(item).map_err(|e| KubeconfigError::InvalidEntry {
                 section,
-                name: items(&file.doc, section)
-                    .get(i)
-                    .and_then(item_name)
-                    .unwrap_or_default()
-                    .to_owned(),
+                name: item_name(original).unwrap_or_default().to_owned(),
                 path: file.path.clone(),
                 message: redact(&e.to_string()),
             })?;
@@ -686,5 +859,149 @@ a-only-top: 2
         let chain = Chain::load(rules_for(&[&f])).unwrap();
         let msg = chain.to_kube().unwrap_err().to_string();
         assert!(!msg.contains("1234567"), "{msg}");
+    }
+
+    /// The same chain loaded lean and whole answers every question the same way.
+    fn same_lean_and_whole(paths: &[&Path]) {
+        let lean = Chain::load_lean_from(rules_for(paths), 0).unwrap();
+        let whole = Chain::load_lean_from(rules_for(paths), usize::MAX).unwrap();
+        assert!(whole.files.iter().all(|f| f.lean.is_none()));
+        assert_eq!(lean.current_context(), whole.current_context());
+        let shown = |e: Option<Entry>| e.map(|e| (e.file.to_path_buf(), e.name.to_owned(), e.body.clone()));
+        for section in Section::ALL {
+            for name in [
+                "shared",
+                "only-a",
+                "only-b",
+                "b-user",
+                "b-ctx",
+                "no-cluster",
+                "nope",
+                "a",
+                "x",
+            ] {
+                assert_eq!(
+                    shown(lean.entry(section, name)),
+                    shown(whole.entry(section, name)),
+                    "{name}"
+                );
+            }
+        }
+        for (f, w) in lean.files.iter().zip(&whole.files) {
+            let mut rest = w.doc.clone();
+            for section in Section::ALL {
+                if f.lean.is_some() && rest.contains_key(section.list_key()) {
+                    rest.insert(section.list_key().to_owned(), Value::Null);
+                }
+            }
+            assert_eq!(
+                serde_json::to_string(&f.doc).unwrap(),
+                serde_json::to_string(&rest).unwrap()
+            );
+        }
+        for context in ["shared", "b-ctx", "no-cluster", "nope"] {
+            let l = serde_json::to_value(lean.to_kube_for_context(context).unwrap()).unwrap();
+            let w = serde_json::to_value(whole.to_kube_for_context(context).unwrap()).unwrap();
+            assert_eq!(l, w, "{context}");
+        }
+        // Everything at once: the lean files are then parsed whole.
+        for section in Section::ALL {
+            assert_eq!(
+                lean.names(section)
+                    .into_iter()
+                    .map(|e| shown(Some(e)))
+                    .collect::<Vec<_>>(),
+                whole
+                    .names(section)
+                    .into_iter()
+                    .map(|e| shown(Some(e)))
+                    .collect::<Vec<_>>()
+            );
+        }
+        let l = serde_json::to_value(lean.to_kube().unwrap()).unwrap();
+        let w = serde_json::to_value(whole.to_kube().unwrap()).unwrap();
+        assert_eq!(l, w);
+    }
+
+    #[test]
+    fn large_files_are_loaded_lean_with_the_same_answers() {
+        let (_dir, a, b) = two_files();
+        let lean = Chain::load_lean_from(rules_for(&[&a, &b]), 0).unwrap();
+        assert!(
+            lean.files.iter().all(|f| f.lean.is_some()),
+            "both files are plain enough"
+        );
+        assert!(lean.files[0].doc["clusters"].is_null());
+        same_lean_and_whole(&[&a, &b]);
+        same_lean_and_whole(&[&b, &a]);
+
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join("odd");
+        fs::write(
+            &odd,
+            "# top\nkind: Config\nclusters:\n  - name: \"shared\"  # c\n    cluster: {server: 'https://q'}\n\n  \
+             -   name: a\n      cluster:\n        server: https://f\n        note: |\n          x\n\n          y\n\
+             users:\n- {name: shared, user: {token: t}}\n- name: x\n  user: {}\n  name: b-user\n\
+             contexts:\n- context: {cluster: shared, user: shared, namespace: \"0123\"}\n  name: shared\n\
+             current-context: shared\nx-top: [1]",
+        )
+        .unwrap();
+        let lean = Chain::load_lean_from(rules_for(&[&odd]), 0).unwrap();
+        assert!(lean.files[0].lean.is_some());
+        same_lean_and_whole(&[&odd]);
+        same_lean_and_whole(&[&odd, &a]);
+        // Not plain enough to be lean: loaded whole, same answers.
+        for text in [
+            "clusters: []\ncontexts:\n- name: shared\n  context: {cluster: c}\n",
+            "{\"clusters\": [{\"name\": \"shared\", \"cluster\": {\"server\": \"s\"}}]}",
+            "base: &b {server: s}\nclusters:\n- name: shared\n  cluster: *b\n",
+            "clusters:\n-\n  name: shared\n  cluster: {server: s}\n",
+        ] {
+            fs::write(&odd, text).unwrap();
+            let chain = Chain::load_lean_from(rules_for(&[&odd]), 0).unwrap();
+            assert!(chain.files[0].lean.is_none(), "{text}");
+            same_lean_and_whole(&[&odd, &b]);
+        }
+    }
+
+    #[test]
+    fn load_lean_takes_only_large_files_lean_and_wants_an_explicit_file() {
+        let (dir, a, _b) = two_files();
+        let chain = Chain::load_lean(rules_for(&[&a])).unwrap();
+        assert!(chain.files[0].lean.is_none(), "a small file is parsed whole");
+        let mut big = A.to_owned();
+        big.push_str(&format!("x-padding: {}\n", "p".repeat(LEAN_MIN_BYTES)));
+        fs::write(&a, big).unwrap();
+        let chain = Chain::load_lean(rules_for(&[&a])).unwrap();
+        assert!(chain.files[0].lean.is_some());
+        assert_eq!(
+            chain.entry(Section::Clusters, "only-a").unwrap().body["server"],
+            json!("https://only-a")
+        );
+        let missing = dir.path().join("missing");
+        let err = Chain::load_lean(LoadingRules::new(Some(missing), None, None)).unwrap_err();
+        assert!(matches!(err, KubeconfigError::ExplicitMissing { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_lean_file_is_still_checked_like_a_whole_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        for (text, expected) in [
+            (
+                "clusters:\n- name: a\ncurrent-context: [x]\n",
+                "current-context is not a string",
+            ),
+            (
+                "clusters:\n- name: a\n  cluster: {}\nusers: {a: 1}\n",
+                "users is not a list",
+            ),
+            ("clusters:\n- name: a\n- just-text\n", "clusters[1] is not a mapping"),
+            ("clusters:\n- name: [a]\n", "clusters[0].name is not a string"),
+        ] {
+            fs::write(&f, text).unwrap();
+            let err = Chain::load_lean_from(rules_for(&[&f]), 0).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text:?}: {err}");
+        }
     }
 }

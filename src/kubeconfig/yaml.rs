@@ -119,7 +119,7 @@ pub fn to_yaml(doc: &Value) -> Result<String, KubeconfigError> {
 /// merge into a large file copies the text it does not change instead of parsing and emitting
 /// all of it. `None` from [`outline`] means "not this simple": the caller then takes the
 /// whole-document path, which also reports any error.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Outline {
     /// Column of the top-level block mapping's keys.
     pub root_col: usize,
@@ -131,7 +131,7 @@ pub(crate) struct Outline {
 }
 
 /// A `clusters`/`users`/`contexts` value.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct List {
     /// A block sequence: items can be replaced, removed and appended as text.
     pub block: bool,
@@ -141,7 +141,7 @@ pub(crate) struct List {
 }
 
 /// One item of a named list.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Item {
     /// The item's name; `None` when it has no string name (client-go skips it too).
     pub name: Option<String>,
@@ -157,7 +157,7 @@ pub(crate) struct Item {
 }
 
 /// A plain or quoted scalar value and its text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ScalarAt {
     /// The value when it is a string; `None` for null.
     pub value: Option<String>,
