@@ -28,6 +28,11 @@ pub enum SourceError {
     #[error("context {context:?} refers to cluster {cluster:?}, which does not exist in the kubeconfig")]
     ClusterNotFound { context: String, cluster: String },
 
+    #[error(
+        "context {context:?} refers to user {user:?}, which does not exist in the kubeconfig; kubectl config get-users lists the users"
+    )]
+    UserNotFound { context: String, user: String },
+
     #[error("cluster {cluster:?} (in {file}) has no server; pass --server URL or fix the kubeconfig")]
     NoServer { cluster: String, file: PathBuf },
 
@@ -143,6 +148,16 @@ impl Source {
                 file: entry.file.to_path_buf(),
             })?
             .to_string();
+        // A named user that is missing would make the requests anonymous (kubectl asks
+        // for a username and password instead): say so rather than fail on RBAC later.
+        if let Some(user) = str_field(entry.body, "user")
+            && chain.entry(Section::Users, user).is_none()
+        {
+            return Err(SourceError::UserNotFound {
+                context: context.clone(),
+                user: user.to_string(),
+            });
+        }
         let cluster = chain
             .entry(Section::Clusters, &cluster_name)
             .ok_or_else(|| SourceError::ClusterNotFound {
@@ -239,6 +254,11 @@ contexts:
   context: {cluster: c1, user: u1, namespace: team-a}
 - name: nocluster
   context: {cluster: missing, user: u1}
+- name: nouser
+  context: {cluster: c1, user: missing-user}
+users:
+- name: u1
+  user: {}
 clusters:
 - name: c1
   cluster:
@@ -274,6 +294,11 @@ clusters:
         assert_eq!(
             err,
             "context \"nope\" does not exist; kubectl config get-contexts lists the contexts"
+        );
+        let err = Source::resolve(&chain, Some("nouser")).unwrap_err().to_string();
+        assert!(
+            err.contains("refers to user \"missing-user\", which does not exist"),
+            "{err}"
         );
         let err = Source::resolve(&chain, Some("nocluster")).unwrap_err().to_string();
         assert!(err.contains("refers to cluster \"missing\""), "{err}");

@@ -279,6 +279,16 @@ fn check_shape(doc: &Map<String, Value>, path: &Path) -> Result<(), KubeconfigEr
             Some(_) => return Err(invalid(format!("{key} is not a list"))),
         }
     }
+    // client-go decodes a kubeconfig as kind Config, version v1; absent or empty values
+    // default to those, anything else is refused (kubectl: `no kind "Pod" is registered`).
+    // The value is not quoted: the message never repeats what a file holds.
+    for (key, want) in [("kind", "Config"), ("apiVersion", "v1")] {
+        match doc.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s.is_empty() || s == want => {}
+            Some(_) => return Err(invalid(format!("{key} is not \"{want}\": not a kubeconfig"))),
+        }
+    }
     match doc.get("current-context") {
         None | Some(Value::Null) | Some(Value::String(_)) => Ok(()),
         Some(_) => Err(invalid("current-context is not a string".to_owned())),
@@ -763,6 +773,31 @@ a-only-top: 2
         if fs::read(&f).is_err() {
             let err = Chain::load(rules_for(&[&f])).unwrap_err();
             assert!(matches!(err, KubeconfigError::Read { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn another_kind_or_version_is_not_a_kubeconfig() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        for (text, ok) in [
+            ("kind: Config\napiVersion: v1\n", true),
+            ("kind: ''\napiVersion: null\n", true),
+            ("clusters: []\n", true),
+            ("kind: Pod\napiVersion: v1\n", false),
+            ("kind: Config\napiVersion: v2\n", false),
+            ("kind: config\n", false),
+            ("kind: [Config]\n", false),
+        ] {
+            fs::write(&f, text).unwrap();
+            match Chain::load(rules_for(&[&f])) {
+                Ok(_) => assert!(ok, "{text:?} accepted"),
+                Err(err) => {
+                    assert!(!ok, "{text:?}: {err}");
+                    assert!(matches!(err, KubeconfigError::Invalid { .. }), "{err}");
+                    assert!(err.to_string().contains("not a kubeconfig"), "{err}");
+                }
+            }
         }
     }
 
