@@ -42,8 +42,19 @@ class Run:
         self.wall, self.maxrss_kib, self.code, self.stderr, self.end = wall, maxrss_kib, code, stderr, end
 
 
-def run(cmd, env=None, stdin=None, cwd=None, check=True, stdout=None):
-    """Runs `cmd` and measures it: wall time from spawn to reap, peak RSS from wait4."""
+TIME = "/usr/bin/time"
+
+
+def run(cmd, env=None, stdin=None, cwd=None, check=True, stdout=None, rss=False):
+    """Runs `cmd` and measures it: wall time from spawn to reap. With `rss`, its peak RSS as
+    GNU time reports it: wait4 in this process would not do, since Linux carries the parent's
+    peak RSS over into a child that forks and execs (Python's own peak would show)."""
+    if rss:
+        with tempfile.NamedTemporaryFile("r") as out:
+            r = run([TIME, "-f", "%M", "-o", out.name, *cmd], env=env, stdin=stdin, cwd=cwd, check=check,
+                    stdout=stdout)
+            r.maxrss_kib = int(out.read().strip().splitlines()[-1])
+            return r
     with tempfile.TemporaryFile() as err:
         out = stdout if stdout is not None else subprocess.DEVNULL
         t0 = time.perf_counter()
@@ -288,24 +299,24 @@ class Bench:
         b64 = lambda k: base64.b64encode(rnd.randbytes(k)).decode()
         kc_tok = re.search(r"token: (\S+)", self.kc_text).group(1)
         ca = re.search(r"certificate-authority-data: (\S+)", self.kc_text).group(1)
-        lines = ["apiVersion: v1", "clusters:"]
-        for i in range(n):
-            lines += ["- cluster:", f"    certificate-authority-data: {b64(1000)}",
-                      f"    server: https://cluster-{i:05d}.example.com:6443", f"  name: cluster-{i:05d}"]
-        lines += ["- cluster:", f"    certificate-authority-data: {ca}", f"    server: {self.server}",
-                  "  name: local"]
-        lines.append("contexts:")
-        for i in range(n):
-            lines += ["- context:", f"    cluster: cluster-{i:05d}", f"    namespace: team-{i:05d}",
-                      f"    user: user-{i:05d}", f"  name: context-{i:05d}"]
-        lines += ["- context:", "    cluster: local", f"    namespace: {NS}", f"    user: {RUNNER}",
-                  "  name: bench"]
-        lines += ["current-context: bench", "kind: Config", "preferences: {}", "users:"]
-        for i in range(n):
-            lines += [f"- name: user-{i:05d}", "  user:",
-                      f"    token: eyJhbGciOiJSUzI1NiIsImtpZCI6ImJlbmNoIn0.{b64(520)}.{b64(256)}"]
-        lines += [f"- name: {RUNNER}", "  user:", f"    token: {kc_tok}"]
-        path.write_text("\n".join(lines) + "\n")
+        # Written as it is generated: this process stays small (see `run`).
+        with open(path, "w") as f:
+            w = lambda *lines: f.write("".join(line + "\n" for line in lines))
+            w("apiVersion: v1", "clusters:")
+            for i in range(n):
+                w("- cluster:", f"    certificate-authority-data: {b64(1000)}",
+                  f"    server: https://cluster-{i:05d}.example.com:6443", f"  name: cluster-{i:05d}")
+            w("- cluster:", f"    certificate-authority-data: {ca}", f"    server: {self.server}", "  name: local")
+            w("contexts:")
+            for i in range(n):
+                w("- context:", f"    cluster: cluster-{i:05d}", f"    namespace: team-{i:05d}",
+                  f"    user: user-{i:05d}", f"  name: context-{i:05d}")
+            w("- context:", "    cluster: local", f"    namespace: {NS}", f"    user: {RUNNER}", "  name: bench")
+            w("current-context: bench", "kind: Config", "preferences: {}", "users:")
+            for i in range(n):
+                w(f"- name: user-{i:05d}", "  user:",
+                  f"    token: eyJhbGciOiJSUzI1NiIsImtpZCI6ImJlbmNoIn0.{b64(520)}.{b64(256)}")
+            w(f"- name: {RUNNER}", "  user:", f"    token: {kc_tok}")
         path.chmod(0o600)
         stamp.write_text(self.kc_text)
         return path
@@ -319,10 +330,10 @@ class Bench:
         a, b = self.work / "merge-satoken.kubeconfig", self.work / "merge-kubectl.kubeconfig"
         tools = {
             "kubectl-satoken SA --merge": lambda: run([self.sat, SA, "--kubeconfig", a, "--merge", "-q"],
-                                                     env=self.env),
+                                                     env=self.env, rss=True),
             "kubectl config set-context": lambda: run(
                 self.k("config", "set-context", "bench-new", "--cluster", "local", "--user", RUNNER,
-                       "--namespace", NS, kubeconfig=b), env=self.env),
+                       "--namespace", NS, kubeconfig=b), env=self.env, rss=True),
         }
         res = {t: {"wall": [], "rss_kib": []} for t in tools}
         for i in range(reps):
@@ -332,9 +343,14 @@ class Bench:
                 res[t]["wall"].append(r.wall)
                 res[t]["rss_kib"].append(r.maxrss_kib)
         # Both did their job (not timed): the new context is in the file, the rest is there.
+        # Read line by line: this process stays small (see `run`).
         for path, ctx in [(a, f"local/{NS}/{SA}"), (b, "bench-new")]:
-            text = path.read_text()
-            if f"name: {ctx}\n" not in text or text.count("name: context-") != n:
+            found, others = False, 0
+            with open(path) as f:
+                for line in f:
+                    found = found or line.rstrip("\n").endswith(f"name: {ctx}")
+                    others += "name: context-" in line
+            if not found or others != n:
                 raise SystemExit(f"bench: the merge into {path} lost or missed something")
         self.results["merge"] = {"contexts": n, "bytes": size, "tools": {
             t: {"wall_median": median(v["wall"]), "rss_median_kib": median(v["rss_kib"]),
@@ -606,7 +622,7 @@ def report(b, started, load_before, load_after, machine, versions, peer_error, a
     w(f"Medians of {b.reps} rounds for 1 (tools interleaved, the start rotating each round), "
       f"{len(ms_['wall'])} for 3, {len(ss['total'])} for 4, {len(many['tools'][keys[0]]['runs'])} for 5, "
       f"{len(bi['version_runs'])} for 6. Times are from spawn to exit as the harness sees them "
-      "(Python `Popen` + `wait4`), peak memory is the process's max RSS from `wait4`. Requests are the "
+      "(Python `Popen` + `wait4`), peak memory is the process's max RSS as GNU time reports it. Requests are the "
       "audit log's `ResponseComplete` events of the bench user during one invocation.")
     w("")
     w("### All runs (seconds)")
