@@ -229,3 +229,60 @@ fn sigkill_at_random_moments_never_damages_the_kubeconfig_or_blocks_the_next_run
         started.elapsed()
     );
 }
+
+/// A run killed while it holds one lock and waits for another: its lock names it, so the
+/// next run removes it at once (saying so with -v), while kubectl's empty lock is only
+/// reported, with the file to remove.
+#[test]
+fn the_lock_of_a_killed_run_is_removed_and_an_empty_one_reported() {
+    let ns = Namespace::new("stale-lock");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let a = home.admin_config("kube/a");
+    let b = home.admin_config("kube/b");
+    let (a_lock, b_lock) = (home.path("kube/a.lock"), home.path("kube/b.lock"));
+    let env = format!("{}:{}", a.display(), b.display());
+    // kubectl holds b's lock (empty, as kubectl makes it).
+    std::fs::write(&b_lock, "").expect("lock");
+    let mut waiting = home.satoken(["ci", "-n", &ns.name, "--merge", "--lock-timeout", "60s", "--quiet"]);
+    waiting
+        .env("KUBECONFIG", &env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = waiting.spawn().expect("start");
+    // It takes a's lock first (sorted order), then waits for b's.
+    support::eventually(30, "the run to lock a", || a_lock.exists().then_some(()));
+    let holder = std::fs::read_to_string(&a_lock).expect("read lock");
+    assert!(
+        holder.starts_with(&format!("kubectl-satoken pid={} ", child.id())),
+        "{holder:?}"
+    );
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    assert!(a_lock.exists(), "SIGKILL leaves the lock");
+
+    // b is still locked by "kubectl": reported after the timeout, naming the file.
+    let mut cmd = home.satoken(["ci", "-n", &ns.name, "--merge", "--lock-timeout", "1s", "-v"]);
+    let out = run(cmd.env("KUBECONFIG", &env)).fails();
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.contains(&format!("verbose: removed the stale lock {}", a_lock.display())),
+        "{out}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{} exists (another kubectl or kubectl-satoken is writing it); if none is running, remove {}",
+            b_lock.display(),
+            b_lock.display()
+        )),
+        "{out}"
+    );
+    assert!(!a_lock.exists(), "our own lock of a was released again");
+
+    // Once kubectl is done, the merge goes through at once.
+    std::fs::remove_file(&b_lock).expect("unlock");
+    let mut cmd = home.satoken(["ci", "-n", &ns.name, "--merge", "--lock-timeout", "0s"]);
+    run(cmd.env("KUBECONFIG", &env)).ok();
+    assert_eq!(listing(&home.path("kube")), ["a", "b"]);
+}
