@@ -779,4 +779,69 @@ extensions:
         let out = to_yaml(&json!({"apiVersion": "v1", "kind": "Config", "clusters": []})).unwrap();
         assert_eq!(out, "apiVersion: v1\nkind: Config\nclusters: []\n");
     }
+
+    #[test]
+    fn outline_finds_items_names_and_where_text_goes() {
+        let text = "# c\napiVersion: v1\nclusters:\n- cluster:\n    server: s\n    note: |\n      a\n\n      b\n  name: one\n\
+                    -   name: 'two'   # t\n    cluster: {}\n\n  # about three\n- {name: three}\n\
+                    current-context: \"one\"\nusers:\n  - name: u\n    user: {token: x}\nx: [1]\n";
+        let o = outline(text).unwrap();
+        let clusters = o.lists[0].as_ref().unwrap();
+        let names: Vec<Option<&str>> = clusters.items.iter().map(|i| i.name.as_deref()).collect();
+        assert_eq!(names, [Some("one"), Some("two"), Some("three")]);
+        assert!(clusters.block);
+        // Each item's text parses alone to what the whole document holds.
+        let whole = parse(text).unwrap();
+        for (i, item) in clusters.items.iter().enumerate() {
+            let alone = parse(&item_text(text, item)).unwrap();
+            assert_eq!(Value::Object(alone), whole["clusters"][i], "{i}");
+            assert_eq!(&text[item.dash_line.unwrap()..item.start].trim(), &"-");
+        }
+        assert_eq!(&text[clusters.end..clusters.end + 16], "current-context:");
+        let users = o.lists[1].as_ref().unwrap();
+        assert_eq!((users.items[0].dash_col, users.items[0].col), (2, 4));
+        assert!(o.lists[2].is_none());
+        let current = o.current.as_ref().unwrap();
+        assert_eq!(current.value.as_deref(), Some("one"));
+        assert_eq!(&text[current.start..current.end], "\"one\"");
+        assert_eq!((o.root_col, o.root_end), (0, text.len()));
+    }
+
+    #[test]
+    fn outline_leaves_what_it_cannot_move_as_text_to_the_whole_document_path() {
+        for text in [
+            "base: &b {server: s}\nclusters:\n- name: a\n  cluster: *b\n",
+            "clusters:\n- name: a\n---\nkind: Config\n",
+            "{\"clusters\": []}",
+            "!!map\nclusters: []\n",
+            "clusters:\n- name: 123\n",
+            "clusters:\n- name: yes\n",
+            "clusters:\n- name: !!str x\n",
+            "clusters:\n- name: [a]\n",
+            "clusters:\n- just-text\n",
+            "clusters: {a: 1}\n",
+            "clusters: []\nclusters: []\n",
+            "current-context: [x]\n",
+            "? [complex]\n: key\n",
+            "clusters: [\n",
+            "",
+            "- a\n",
+        ] {
+            assert!(outline(text).is_none(), "{text:?}");
+        }
+        // Null lists and an absent current-context are fine.
+        let o = outline("clusters: null\nusers:\ncontexts: ~\n").unwrap();
+        assert!(o.lists.iter().all(Option::is_none) && o.current.is_none());
+        // A flow list is outlined (for lookups), not marked block.
+        let o = outline("clusters: [{name: a}, {name: b}]\n").unwrap();
+        assert!(!o.lists[0].as_ref().unwrap().block);
+    }
+
+    #[test]
+    fn indent_places_a_document_at_a_column() {
+        assert_eq!(
+            indent("a: 1\nb: |\n  x\n\n  y\n", 4),
+            "a: 1\n    b: |\n      x\n\n      y\n"
+        );
+    }
 }
