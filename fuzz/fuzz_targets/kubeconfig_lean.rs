@@ -63,12 +63,11 @@ fuzz_target!(|data: &[u8]| {
         (Ok(full), Ok(lean)) => (full, lean),
         (Err(_), Err(_)) => return,
         (Ok(_), Err(e)) => panic!("only the lean loader fails: {e}"),
-        (Err(e), Ok(lean)) => {
-            // The lean loader may only defer an error, never hide it: the first question
-            // that needs the broken part must fail or the whole load would have.
-            let _ = lean.to_kube();
-            panic!("only the whole-file loader fails: {e}");
-        }
+        // Finding 1 (see SECURITY.md): the lean loader loads a file that the whole-file
+        // loader refuses (an entry that does not parse is only found when looked up, and
+        // then reads as absent). Regression test: tests/fuzz_regressions.rs. Skipped here
+        // so that the run goes on to find other differences.
+        (Err(_), Ok(_)) => return,
     };
     assert_eq!(full.current_context(), lean.current_context());
     for section in Section::ALL {
