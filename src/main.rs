@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // `{:#}` prints the chain of causes on one line, kubectl style.
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", printable(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
@@ -65,6 +65,21 @@ where
 {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     Ok(runtime.block_on(future)?)
+}
+
+/// Messages can quote a server's words: control characters in them (terminal escapes) are
+/// shown escaped, never sent to the terminal.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A closed pipe (`kubectl satoken sa | head -1`) is the reader's choice, not a failure.

@@ -518,7 +518,6 @@ fn a_json_kubeconfig_works_as_source_and_as_merge_target() {
 }
 
 #[test]
-#[ignore = "needs src/main.rs to escape control characters in the error line (see issue 6's report)"]
 fn a_hostile_server_cannot_put_terminal_escapes_on_stderr() {
     let home = Home::new();
     let body = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mfake\r\u{8}";
