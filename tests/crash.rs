@@ -2,7 +2,7 @@
 //! kubeconfig never damages it, and what a killed run leaves behind never blocks the next.
 //!
 //! 200 runs of `kubectl-satoken ci --merge --context-name crash-N`, each killed after a
-//! random delay drawn from 0 to 1.2 times an unkilled run's time (so kills land before the
+//! random delay drawn from 0 to 1.5 times an unkilled run's time (so kills land before the
 //! request, during it, while the lock is held and the file is written, and after). The
 //! kubeconfig holds 1,000 other entries so that the locked part of a run (read, merge,
 //! write, fsync, rename) is a good share of it. After each kill:
@@ -143,7 +143,7 @@ fn sigkill_at_random_moments_never_damages_the_kubeconfig_or_blocks_the_next_run
         });
     println!("seed {seed} (SATOKEN_CRASH_SEED), an unkilled run takes {typical:?}");
     let mut rng = Rng(seed);
-    let max_delay = (typical.as_micros() as u64) * 6 / 5;
+    let max_delay = (typical.as_micros() as u64) * 3 / 2;
 
     let (mut finished, mut killed, mut left_lock, mut left_temp, mut landed_killed) = (0, 0, 0, 0, 0);
     let mut checks = 0;
@@ -157,11 +157,16 @@ fn sigkill_at_random_moments_never_damages_the_kubeconfig_or_blocks_the_next_run
         let was_running = child.try_wait().expect("try_wait").is_none();
         // SIGKILL; then reap it, so that its pid is really gone.
         let _ = child.kill();
-        let status = child.wait().expect("wait");
+        let output = child.wait_with_output().expect("wait");
+        let status = output.status;
         if was_running && !status.success() {
             killed += 1;
         } else {
-            assert!(status.success(), "run {i} failed by itself: {status}");
+            assert!(
+                status.success(),
+                "run {i} failed by itself: {status}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             finished += 1;
         }
 
@@ -200,13 +205,12 @@ fn sigkill_at_random_moments_never_damages_the_kubeconfig_or_blocks_the_next_run
         left_temp += temp;
         if !left.is_empty() {
             checks += 1;
-            let t = Instant::now();
+            // With --lock-timeout 0s a lock that is not cleared at once fails the run.
             let out = run(&mut merge(&format!("check-{i}"), "0s"));
             assert!(
                 out.success(),
                 "after run {i} left {left:?}, the next run failed:\n{out}"
             );
-            assert!(t.elapsed() < typical * 10, "the next run was slow: {:?}", t.elapsed());
             assert_eq!(listing(&dir), ["config"], "after run {i} and its check");
         }
     }
