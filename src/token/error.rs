@@ -51,7 +51,15 @@ pub enum TokenError {
     )]
     SecretDeleted { namespace: String, name: String },
 
-    #[error("request to the API server failed: {0}")]
+    #[error(
+        "the API server did not accept the credentials of the source context (401 Unauthorized: {message}); log in again, or use another --context"
+    )]
+    Unauthorized { message: String },
+
+    #[error("the API server answered {code} {reason}: {message}")]
+    Server { code: u16, reason: String, message: String },
+
+    #[error("request to the API server failed")]
     Api(#[source] kube::Error),
 }
 
@@ -76,7 +84,14 @@ impl TokenError {
                     verb: verb.to_string(),
                     message: status.message.clone(),
                 },
-                _ => TokenError::Api(kube::Error::Api(status)),
+                401 => TokenError::Unauthorized {
+                    message: status.message.clone(),
+                },
+                code => TokenError::Server {
+                    code,
+                    reason: status.reason.clone(),
+                    message: status.message.clone(),
+                },
             },
             other => TokenError::Api(other),
         }
