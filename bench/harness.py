@@ -496,12 +496,20 @@ EOF
                 return "?"
         mem = first(["grep", "MemTotal", "/proc/meminfo"]).split()
         cpu = first(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]).strip()
-        top = first(["ps", "-eo", "pcpu,comm", "--sort=-pcpu", "--no-headers"]).splitlines()[:5]
         return {
             "nproc": os.cpu_count(), "cpu": cpu,
             "mem_gib": round(int(mem[1]) / 1048576, 1) if len(mem) > 1 else None,
-            "load": os.getloadavg(), "kernel": platform.release(), "top": [" ".join(t.split()) for t in top],
+            "load": os.getloadavg(), "kernel": platform.release(), "top": Bench.busiest(),
         }
+
+    @staticmethod
+    def busiest():
+        try:
+            out = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu", "--no-headers"],
+                                 capture_output=True, text=True).stdout
+        except OSError:
+            return ["?"]
+        return [" ".join(t.split()) for t in out.splitlines()[:5]]
 
     def versions(self):
         def out(cmd, env=None):
@@ -646,7 +654,8 @@ def report(b, started, load_before, load_after, machine, versions, peer_error, a
     w(f"- {machine['nproc']} CPUs ({machine['cpu']}), {machine['mem_gib']} GiB memory, Linux {machine['kernel']}")
     w(f"- load average before: {' '.join(f'{x:.2f}' for x in load_before)}; after: "
       f"{' '.join(f'{x:.2f}' for x in load_after)}")
-    w(f"- busiest processes at the start (%CPU command): {'; '.join(machine['top'])}")
+    w(f"- busiest processes at the start (%CPU since each started, command): {'; '.join(machine['top'])}")
+    w(f"- busiest processes at the end: {'; '.join(Bench.busiest())}")
     for k, v in versions.items():
         w(f"- {k}: {v}")
     if peer_error:
