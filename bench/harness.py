@@ -395,14 +395,15 @@ EOF
 """
 
     def filled_at(self, offset, secret):
-        """When the tokens controller filled `secret`: its update's completion in the audit log."""
+        """When the tokens controller filled `secret`: the moment the API server received its
+        update (the audit log's requestReceivedTimestamp). The update is stored a little later,
+        so the time after it is an upper bound of what the tool waited."""
         for e in self.audit.events_since(offset, settle=0.3):
             ref = e.get("objectRef", {})
             if (ref.get("resource") == "secrets" and ref.get("name") == secret and ref.get("namespace") == NS
                     and e.get("verb") in ("update", "patch") and e.get("stage") == "ResponseComplete"
                     and e["user"]["username"] != RUNNER_USER):
-                ts = e["stageTimestamp"]
-                return parse_ts(ts)
+                return parse_ts(e["requestReceivedTimestamp"])
         return None
 
     def bench_secret(self):
