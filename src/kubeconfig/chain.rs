@@ -1019,6 +1019,48 @@ a-only-top: 2
     }
 
     #[test]
+    fn what_does_not_parse_inside_an_entry_fails_the_lean_load_too() {
+        // Parts a lean file defers must not hide an error the whole file has (fuzzing found
+        // a null key): such files are parsed whole, and fail the same way.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        for inner in [
+            "null: oops",
+            "~: oops",
+            "? [complex]\n    : key",
+            "!!int 1: tagged",
+            "server: .inf",
+            "server: -.NaN",
+            "port: 1e400",
+            "port: !!int abc",
+        ] {
+            let text = format!(
+                "clusters:\n- name: c\n  cluster:\n    {inner}\ncontexts:\n- name: x\n  context: {{cluster: c}}\n"
+            );
+            fs::write(&f, &text).unwrap();
+            let whole = Chain::load_lean_from(rules_for(&[&f]), usize::MAX)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let lean = Chain::load_lean_from(rules_for(&[&f]), 0)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            assert!(whole.is_err(), "{inner}: {whole:?}");
+            assert_eq!(lean, whole, "{inner}");
+        }
+        // What parses stays lean.
+        fs::write(
+            &f,
+            "clusters:\n- name: c\n  cluster: {server: '.inf', port: 6443, v: 1.5, '': e}\n",
+        )
+        .unwrap();
+        assert!(
+            Chain::load_lean_from(rules_for(&[&f]), 0).unwrap().files[0]
+                .lean
+                .is_some()
+        );
+    }
+
+    #[test]
     fn a_lean_file_is_still_checked_like_a_whole_one() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("config");

@@ -265,6 +265,7 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
     let mut name_next = false;
     let mut root_open = false;
     let mut root_done = false;
+    let mut shape = Shape::default();
 
     while let Some(step) = next() {
         let (event, start, end) = step?;
@@ -285,6 +286,9 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
         );
         if is_comment {
             continue;
+        }
+        if !shape.accepts(&event) {
+            return None;
         }
         for p in pending.drain(..) {
             let point = insertion_point(text, start);
@@ -453,6 +457,68 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
         return None;
     }
     Some(out)
+}
+
+/// Every node of the document, checked for what would make parsing it into values fail:
+/// the parts an [`Outline`] leaves unparsed must parse when they are needed, else a file that
+/// [`parse_doc`] refuses would look fine until then (a fuzzer found one). Conservative: what
+/// might fail is refused, and the file is then parsed whole.
+#[derive(Default)]
+struct Shape {
+    /// (is a mapping, the next node is a key) for each open collection.
+    open: Vec<(bool, bool)>,
+}
+
+impl Shape {
+    fn accepts(&mut self, event: &serde_saphyr::granit_parser::Event<'_>) -> bool {
+        use serde_saphyr::granit_parser::Event;
+        let key = matches!(self.open.last(), Some((true, true)));
+        let ok = match event {
+            Event::Scalar(value, style, _, tag) => {
+                tag.is_none()
+                    && if key {
+                        // serde_json keys are strings: a null key does not parse.
+                        !(*style == ScalarStyle::Plain && matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL"))
+                    } else {
+                        *style != ScalarStyle::Plain || !may_be_non_finite(value)
+                    }
+            }
+            Event::MappingStart(_, _, tag) | Event::SequenceStart(_, _, tag) => {
+                if key || tag.is_some() || self.open.len() >= 60 {
+                    return false;
+                }
+                self.open.push((matches!(event, Event::MappingStart(..)), true));
+                return true;
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.open.pop();
+                true
+            }
+            _ => true,
+        };
+        // A node ended: in a mapping, keys and values alternate.
+        if matches!(event, Event::Scalar(..) | Event::MappingEnd | Event::SequenceEnd)
+            && let Some((true, next_is_key)) = self.open.last_mut()
+        {
+            *next_is_key = !*next_is_key;
+        }
+        ok
+    }
+}
+
+/// Whether a plain scalar may read as a float that is not finite (`.inf`, `.nan`, `1e400`,
+/// hundreds of digits), which serde_json cannot hold.
+fn may_be_non_finite(value: &str) -> bool {
+    let unsigned = value.strip_prefix(['-', '+']).unwrap_or(value);
+    let lower = unsigned.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".inf" | ".nan" | "inf" | "nan" | "infinity") {
+        return true;
+    }
+    let numeric = unsigned.bytes().any(|b| b.is_ascii_digit())
+        && unsigned
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'e' | b'E' | b'-' | b'+'));
+    numeric && (lower.contains('e') || unsigned.len() > 300)
 }
 
 /// The text of one list item as a document of its own: the item's first line from its
