@@ -33,15 +33,6 @@ fn contexts(file: &Path) -> Vec<String> {
         .collect()
 }
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("ls")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Our merge of ServiceAccount `ci` under context name `name`.
 fn ours(home: &Home, ns: &str, file: &Path, name: &str) -> Command {
     let mut cmd = home.satoken(["ci", "-n", ns, "--merge", "--context-name", name, "--quiet"]);
@@ -115,7 +106,7 @@ fn forty_merges_at_once_all_land() {
     assert_eq!(present.len(), 41, "the admin context and ours: {present:?}");
     check_whole(&home, &file);
     assert_eq!(
-        listing(file.parent().expect("dir")),
+        support::listing(file.parent().expect("dir")),
         ["config"],
         "no lock or temp file left"
     );
@@ -209,7 +200,7 @@ fn twenty_merges_and_twenty_kubectl_set_context_at_once_all_land() {
     assert_eq!(present.len(), 41, "{present:?}");
     check_whole(&home, &file);
     assert_eq!(
-        listing(file.parent().expect("dir")),
+        support::listing(file.parent().expect("dir")),
         ["config"],
         "no lock or temp file left"
     );

@@ -17,7 +17,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -55,15 +54,6 @@ fn entries(doc: &Value) -> BTreeMap<(String, String), Value> {
         }
     }
     out
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("ls")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn filler() -> String {
@@ -196,7 +186,7 @@ fn sigkill_at_random_moments_never_damages_the_kubeconfig_or_blocks_the_next_run
         );
 
         // What is left next to it, and that it does not get in the way.
-        let left: Vec<String> = listing(&dir).into_iter().filter(|n| n != "config").collect();
+        let left: Vec<String> = support::listing(&dir).into_iter().filter(|n| n != "config").collect();
         let lock = left.iter().filter(|n| *n == "config.lock").count();
         let temp = left.iter().filter(|n| n.starts_with(".config.")).count();
         assert_eq!(lock + temp, left.len(), "run {i} left {left:?}");
@@ -211,12 +201,12 @@ fn sigkill_at_random_moments_never_damages_the_kubeconfig_or_blocks_the_next_run
                 out.success(),
                 "after run {i} left {left:?}, the next run failed:\n{out}"
             );
-            assert_eq!(listing(&dir), ["config"], "after run {i} and its check");
+            assert_eq!(support::listing(&dir), ["config"], "after run {i} and its check");
         }
     }
     // A last run, unkilled, finds everything in order.
     run(&mut merge("final", "0s")).ok();
-    assert_eq!(listing(&dir), ["config"]);
+    assert_eq!(support::listing(&dir), ["config"]);
     let last = yaml(&std::fs::read_to_string(&config).expect("read"));
     let mut view = home.kubectl(["config", "view", "-o", "json", "--kubeconfig", &kubeconfig]);
     let viewed = run(&mut view).ok();
@@ -288,5 +278,5 @@ fn the_lock_of_a_killed_run_is_removed_and_an_empty_one_reported() {
     std::fs::remove_file(&b_lock).expect("unlock");
     let mut cmd = home.satoken(["ci", "-n", &ns.name, "--merge", "--lock-timeout", "0s"]);
     run(cmd.env("KUBECONFIG", &env)).ok();
-    assert_eq!(listing(&home.path("kube")), ["a", "b"]);
+    assert_eq!(support::listing(&home.path("kube")), ["a", "b"]);
 }
