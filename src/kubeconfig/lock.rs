@@ -10,8 +10,9 @@
 //! empty ones included, is waited for and then reported with the command that clears it.
 //!
 //! Having taken a file's lock, the leftovers of killed writers of that file are removed:
-//! temp files of an interrupted atomic write (see `write::stage`) and holder files of an
-//! interrupted lock creation. Under the lock nobody else can be writing them.
+//! temp files of an interrupted atomic write (see `write::stage`) and, where locks are made
+//! through named holder files (no `O_TMPFILE`), holder files of an interrupted lock
+//! creation. Under the lock nobody else can be writing them.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -267,11 +268,44 @@ fn lock_one(path: &Path, deadline: Instant, me: &Holder) -> Result<PathBuf, Kube
 }
 
 /// Creates `lock` exclusively with `content` in it, in one step: the content is written to
-/// a holder file first and hard-linked to the lock's name (which fails if it exists, like
-/// O_CREAT|O_EXCL). A process killed at any moment thus never leaves an empty lock of
-/// its own that would look like kubectl's. Where hard links are not supported the lock is
-/// created with O_CREAT|O_EXCL and then written.
+/// a file without a name (Linux `O_TMPFILE`) that is then linked to the lock's name, which
+/// fails if it exists, like O_CREAT|O_EXCL. A process killed at any moment thus leaves
+/// neither an empty lock that would look like kubectl's nor anything else: an unlinked file
+/// vanishes with its process. Where the file system has no `O_TMPFILE`, a named holder file
+/// does the same job (see `create_lock_named`).
 fn create_lock(lock: &Path, content: &[u8]) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    match create_lock_anonymous(lock, content) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {}
+        done => return done,
+    }
+    create_lock_named(lock, content)
+}
+
+#[cfg(target_os = "linux")]
+fn create_lock_anonymous(lock: &Path, content: &[u8]) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    let fd = rustix::fs::open(
+        parent_dir(lock),
+        OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )?;
+    let mut file = File::from(fd);
+    file.write_all(content)?;
+    // Linking through /proc needs no privilege (AT_EMPTY_PATH on the fd would).
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    rustix::fs::linkat(CWD, proc_path.as_str(), CWD, lock, AtFlags::SYMLINK_FOLLOW)?;
+    Ok(())
+}
+
+/// The portable way: the content is written to a named holder file first and hard-linked
+/// to the lock's name. A process killed between creating and writing the holder leaves an
+/// empty holder that cannot be told from a live one's, and so stays (it blocks nothing).
+/// Where hard links are not supported the lock is created with O_CREAT|O_EXCL and then
+/// written.
+fn create_lock_named(lock: &Path, content: &[u8]) -> io::Result<()> {
     let dir = parent_dir(lock);
     let mut holder = tempfile::Builder::new()
         .prefix(&format!(".{}.", file_name(lock)))
@@ -485,9 +519,36 @@ mod tests {
             "{text}"
         );
         assert_eq!(Holder::parse(&text), Some(Holder::this_process()));
+        // On Linux the lock was made from an unnamed file: nothing else is in the directory,
+        // so a kill at any moment could have left nothing else either.
+        #[cfg(target_os = "linux")]
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
         drop(locks);
         // The holder file used to create the lock in one step is gone too.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn the_named_holder_way_makes_the_same_lock_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = lock_path(&dir.path().join("a"));
+        let line = Holder::this_process().line();
+        create_lock_named(&lock, line.as_bytes()).unwrap();
+        assert_eq!(fs::read_to_string(&lock).unwrap(), line);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "only the lock");
+        let err = create_lock_named(&lock, b"other").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            create_lock_anonymous(&lock, b"other").unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            fs::read_to_string(&lock).unwrap(),
+            line,
+            "the first one's content stays"
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[cfg(target_os = "linux")]
