@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::error::{KubeconfigError, redact};
 use super::rules::LoadingRules;
 use super::section::{Section, find_in_doc, item_body, item_name, items};
+use super::settled::read_settled;
 use super::yaml::{List as OutlineList, Outline, item_text, outline, parse_doc};
 
 /// One file of the chain, parsed. A missing file is kept with `exists: false` and an
@@ -369,7 +370,7 @@ impl Chain {
         let files = rules
             .precedence()
             .iter()
-            .map(|path| KubeconfigFile::parse_owned(RawFile::read(path)?, lean_from))
+            .map(|path| KubeconfigFile::parse_owned(read_settled(path)?, lean_from))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Chain { rules, files })
     }

@@ -10,6 +10,7 @@ mod lock;
 mod merge;
 mod rules;
 mod section;
+mod settled;
 mod write;
 mod yaml;
 

@@ -1,0 +1,156 @@
+//! Reading a kubeconfig without its lock while kubectl may be writing it.
+//!
+//! kubectl writes a kubeconfig in place under `<file>.lock` (truncate, then write), so a
+//! reader that does not take the lock can see the file empty or cut short, and a cut file
+//! often still parses as YAML, only with entries missing. kubectl's own unlocked reads fail
+//! that way ("illegal base64 data", seen in the concurrency test). A read is taken as it is
+//! when the file did not change while it was read and no writer that writes in place holds
+//! its lock; otherwise it is read again after a short pause, for up to [`SETTLE`]. Our own
+//! writes replace the file by renaming (atomic), so a lock that names us is no reason to wait.
+
+use std::fs::{self, Metadata};
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::chain::RawFile;
+use super::error::KubeconfigError;
+use super::lock::{Holder, lock_path};
+use crate::verbose;
+
+/// How long a read waits for a writer that writes in place (kubectl holds its lock for
+/// milliseconds). Past it, the last read is taken: a lock left by a killed kubectl, or a
+/// file that never stops changing, must not stop every read for long.
+const SETTLE: Duration = Duration::from_secs(1);
+const PAUSE: Duration = Duration::from_millis(5);
+
+/// What tells two states of a file apart without reading it.
+#[derive(PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    changed: Option<(i64, i64)>,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = fs::metadata(path).ok()?;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            changed: ctime(&meta),
+        })
+    }
+}
+
+#[cfg(unix)]
+fn ctime(meta: &Metadata) -> Option<(i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.ctime(), meta.ctime_nsec()))
+}
+
+#[cfg(not(unix))]
+fn ctime(_: &Metadata) -> Option<(i64, i64)> {
+    None
+}
+
+/// Whether `<path>.lock` is held by a writer that writes in place: any lock but ours.
+fn in_place_writer_holds_lock(path: &Path) -> bool {
+    match fs::read_to_string(lock_path(path)) {
+        Ok(text) => Holder::parse(&text).is_none(),
+        // Not there; or there but unreadable (a lock is created mode 0 by kubectl, which
+        // root reads anyway), and then it is kubectl's.
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    }
+}
+
+/// Reads `path` as [`RawFile::read`] does, again while a writer may be in the middle of
+/// rewriting it in place.
+pub(crate) fn read_settled(path: &Path) -> Result<RawFile, KubeconfigError> {
+    let deadline = Instant::now() + SETTLE;
+    let mut waited = false;
+    loop {
+        let before = Stamp::of(path);
+        let raw = RawFile::read(path)?;
+        // Unchanged while read (missing both times counts as unchanged).
+        let still = Stamp::of(path) == before;
+        if (still && !in_place_writer_holds_lock(path)) || Instant::now() >= deadline {
+            return Ok(raw);
+        }
+        if !waited {
+            waited = true;
+            verbose::log(
+                1,
+                format_args!(
+                    "{} is being written by another program: reading it again",
+                    path.display()
+                ),
+            );
+        }
+        thread::sleep(PAUSE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quiet_file_is_read_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "kind: Config\n").unwrap();
+        let start = Instant::now();
+        let raw = read_settled(&f).unwrap();
+        assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]));
+        assert!(start.elapsed() < SETTLE);
+        // Missing: nothing to wait for.
+        assert!(read_settled(&dir.path().join("missing")).unwrap().bytes.is_none());
+    }
+
+    #[test]
+    fn a_file_under_our_own_lock_is_read_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "kind: Config\n").unwrap();
+        fs::write(lock_path(&f), "kubectl-satoken pid=1 host=h\n").unwrap();
+        let start = Instant::now();
+        read_settled(&f).unwrap();
+        assert!(start.elapsed() < SETTLE);
+    }
+
+    #[test]
+    fn a_file_kubectl_is_writing_is_read_once_it_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        // kubectl has truncated the file under its (empty) lock and not written it yet.
+        fs::write(lock_path(&f), "").unwrap();
+        fs::write(&f, "").unwrap();
+        let writer = {
+            let f = f.clone();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(100));
+                fs::write(&f, "kind: Config\ncurrent-context: done\n").unwrap();
+                fs::remove_file(lock_path(&f)).unwrap();
+            })
+        };
+        let raw = read_settled(&f).unwrap();
+        writer.join().unwrap();
+        assert_eq!(
+            raw.bytes.as_deref(),
+            Some(&b"kind: Config\ncurrent-context: done\n"[..])
+        );
+    }
+
+    #[test]
+    fn a_lock_that_stays_delays_a_read_only_for_a_while() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(&f, "kind: Config\n").unwrap();
+        fs::write(lock_path(&f), "").unwrap();
+        let start = Instant::now();
+        let raw = read_settled(&f).unwrap();
+        assert!(start.elapsed() >= SETTLE);
+        assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]));
+    }
+}
