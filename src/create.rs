@@ -255,7 +255,7 @@ impl CreateOptions {
     /// entry names. Local files only.
     pub fn complete(args: CreateArgs) -> Result<Self, CreateError> {
         validate(&args)?;
-        let chain = Chain::load(LoadingRules::from_env(args.connection.kubeconfig.clone()))?;
+        let chain = Chain::load_lean(LoadingRules::from_env(args.connection.kubeconfig.clone()))?;
         let source = Source::resolve(&chain, args.connection.context.as_deref())?;
         let namespace = match args.connection.namespace.clone().or_else(|| source.namespace.clone()) {
             Some(ns) => {

@@ -172,10 +172,12 @@ impl Source {
     }
     /// A client for the source context. It sends nothing until it is used.
     pub async fn client(&self, chain: &Chain, request_timeout: Option<Duration>) -> Result<kube::Client, SourceError> {
-        let kubeconfig = chain.to_kube().map_err(|e| SourceError::Client {
-            context: self.context.clone(),
-            source: Box::new(e),
-        })?;
+        let kubeconfig = chain
+            .to_kube_for_context(&self.context)
+            .map_err(|e| SourceError::Client {
+                context: self.context.clone(),
+                source: Box::new(e),
+            })?;
         client_for(kubeconfig, &self.context, request_timeout).await
     }
 }

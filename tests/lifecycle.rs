@@ -292,6 +292,32 @@ fn verify_refuses_a_kubeconfig_that_does_not_work_and_writes_nothing() {
     assert_eq!(yaml(&ok.stdout_text())["kind"], "Config");
 }
 
+/// The identity check of --verify, on a kubeconfig that works but is somebody else's: the
+/// API server's answer (SelfSubjectReview) is compared, not the token's own claims.
+#[tokio::test]
+async fn verify_refuses_a_kubeconfig_that_authenticates_as_another_identity() {
+    use kubectl_satoken::verify::{VerifyError, expect_identity};
+    let ns = Namespace::new("verify-who");
+    admin_ok(["create", "serviceaccount", "a", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let doc = yaml(
+        &run(&mut home.satoken(["a", "-n", &ns.name, "-o", "json"]))
+            .ok()
+            .stdout_text(),
+    );
+    let a = format!("system:serviceaccount:{}:a", ns.name);
+    let b = format!("system:serviceaccount:{}:b", ns.name);
+    expect_identity(&doc, &a, None).await.expect("a's kubeconfig is a");
+    match expect_identity(&doc, &b, None).await {
+        Err(e @ VerifyError::WrongIdentity { .. }) => assert_eq!(
+            e.to_string(),
+            format!("the new kubeconfig authenticates as {a:?}, not as {b:?}")
+        ),
+        other => panic!("expected WrongIdentity, got {other:?}"),
+    }
+}
+
 #[test]
 fn inspect_decodes_the_token_and_verify_shows_identity_and_permissions() {
     let ns = Namespace::new("inspect");

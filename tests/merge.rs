@@ -254,6 +254,81 @@ fn unknown_fields_extensions_and_preferences_survive_a_merge() {
     assert!(contexts.contains(&format!("local/{}/ci", ns.name)), "{contexts}");
 }
 
+/// The admin kubeconfig with `n` more clusters, users and contexts before its own entries.
+fn admin_with_filler(n: usize) -> String {
+    let mut text = admin_text();
+    for (list, item) in [
+        (
+            "clusters",
+            "  cluster:\n    server: https://filler-{i}.example:6443\n    x-unknown: [kept]\n",
+        ),
+        ("users", "  user:\n    token: filler-token-{i}\n"),
+        (
+            "contexts",
+            "  context:\n    cluster: filler-{i}\n    user: filler-{i}\n",
+        ),
+    ] {
+        let filler: String = (0..n)
+            .map(|i| format!("- name: filler-{i}\n{}", item.replace("{i}", &i.to_string())))
+            .collect();
+        let header = format!("\n{list}:\n");
+        let at = text.find(&header).expect("block list") + header.len();
+        text.insert_str(at, &filler);
+    }
+    text
+}
+
+/// A kubeconfig large enough to be read lean (outlined, only the entries looked up parsed):
+/// the printed kubeconfig is the one the small file gives, and a merge keeps every entry.
+#[test]
+fn a_large_kubeconfig_gives_the_same_kubeconfig_and_merges_keep_every_entry() {
+    let ns = Namespace::new("large");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let small = home.admin_config("small");
+    let large = home.path("large");
+    std::fs::write(&large, admin_with_filler(3000)).expect("write");
+    assert!(std::fs::metadata(&large).expect("stat").len() > 256 * 1024, "read lean");
+
+    let printed = |file: &Path| {
+        let mut cmd = home.satoken(["ci", "-n", &ns.name, "-o", "json", "--kubeconfig"]);
+        let mut doc = yaml(&run(cmd.arg(file)).ok().stdout_text());
+        let token = doc["users"][0]["user"]["token"].take();
+        assert!(token.as_str().is_some_and(|t| !t.is_empty()));
+        doc
+    };
+    assert_eq!(printed(&large), printed(&small));
+
+    let before = yaml(&std::fs::read_to_string(&large).expect("read"));
+    let mut cmd = home.satoken(["ci", "-n", &ns.name, "--merge", "--kubeconfig"]);
+    run(cmd.arg(&large)).ok();
+    let after = yaml(&std::fs::read_to_string(&large).expect("read"));
+    let context = format!("local/{}/ci", ns.name);
+    for key in ["clusters", "users", "contexts"] {
+        let (was, now) = (
+            before[key].as_array().expect("list"),
+            after[key].as_array().expect("list"),
+        );
+        assert_eq!(&now[..was.len()], &was[..], "every {key} entry kept, in order");
+        assert_eq!(now.len(), was.len() + 1, "{key}");
+        assert_eq!(now[was.len()]["name"], context.as_str());
+    }
+    assert_eq!(after["current-context"], "local");
+    let whoami = run(home
+        .kubectl([
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+            "--context",
+        ])
+        .arg(&context)
+        .arg("--kubeconfig")
+        .arg(&large))
+    .ok();
+    assert_eq!(whoami.stdout_text(), format!("system:serviceaccount:{}:ci", ns.name));
+}
+
 #[test]
 fn a_held_lock_makes_the_merge_wait_then_fail_naming_the_lock_file_with_nothing_written() {
     let ns = Namespace::new("lock");
