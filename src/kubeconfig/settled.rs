@@ -24,12 +24,13 @@ use crate::verbose;
 const SETTLE: Duration = Duration::from_secs(1);
 const PAUSE: Duration = Duration::from_millis(5);
 
-/// What tells two states of a file apart without reading it.
+/// What tells two states of a file apart without reading it: an in-place write changes its
+/// size or times, a replacement by rename its inode.
 #[derive(PartialEq, Eq)]
 struct Stamp {
     len: u64,
     modified: Option<SystemTime>,
-    changed: Option<(i64, i64)>,
+    inode_and_ctime: Option<(u64, u64, i64, i64)>,
 }
 
 impl Stamp {
@@ -38,19 +39,19 @@ impl Stamp {
         Some(Stamp {
             len: meta.len(),
             modified: meta.modified().ok(),
-            changed: ctime(&meta),
+            inode_and_ctime: inode_and_ctime(&meta),
         })
     }
 }
 
 #[cfg(unix)]
-fn ctime(meta: &Metadata) -> Option<(i64, i64)> {
+fn inode_and_ctime(meta: &Metadata) -> Option<(u64, u64, i64, i64)> {
     use std::os::unix::fs::MetadataExt;
-    Some((meta.ctime(), meta.ctime_nsec()))
+    Some((meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()))
 }
 
 #[cfg(not(unix))]
-fn ctime(_: &Metadata) -> Option<(i64, i64)> {
+fn inode_and_ctime(_: &Metadata) -> Option<(u64, u64, i64, i64)> {
     None
 }
 
