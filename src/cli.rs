@@ -445,6 +445,18 @@ mod tests {
     }
 
     #[test]
+    fn waiting_defaults_are_the_documented_ones() {
+        use std::time::Duration;
+        let cli = Cli::try_parse_from(["kubectl-satoken", "ci"]).unwrap();
+        assert_eq!(cli.create.lock_timeout.to_std(), Duration::from_secs(10));
+        assert_eq!(cli.create.secret_timeout.to_std(), Duration::from_secs(30));
+        let cli = Cli::try_parse_from(["kubectl-satoken", "refresh", "--all"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Refresh(a)) if a.write.lock_timeout.to_std() == Duration::from_secs(10))
+        );
+    }
+
+    #[test]
     fn requires_a_service_account() {
         let err = Cli::try_parse_from(["kubectl-satoken"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);

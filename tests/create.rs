@@ -105,6 +105,128 @@ fn works_as_a_kubectl_plugin_found_on_path() {
     assert_eq!(whoami(&home, &file), format!("system:serviceaccount:{}:ci", ns.name));
 }
 
+/// Without -n, the namespace is the source context's, and `default` when it names none.
+#[test]
+fn the_namespace_defaults_to_the_contexts_then_to_default() {
+    let ns = Namespace::new("ns-default");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let config = home.admin_config("admin.yaml");
+    let kubeconfig = config.to_str().expect("utf-8");
+    let mut set = home.kubectl([
+        "config",
+        "set-context",
+        "local",
+        "--namespace",
+        &ns.name,
+        "--kubeconfig",
+        kubeconfig,
+    ]);
+    run(&mut set).ok();
+    let doc = yaml(
+        &run(&mut home.satoken(["ci", "--kubeconfig", kubeconfig]))
+            .ok()
+            .stdout_text(),
+    );
+    let claims = jwt_claims(doc["users"][0]["user"]["token"].as_str().expect("token"));
+    assert_eq!(claims["sub"], format!("system:serviceaccount:{}:ci", ns.name));
+    assert_eq!(doc["contexts"][0]["context"]["namespace"], ns.name.as_str());
+
+    // No namespace on the context: `default`, whose ServiceAccount `default` always exists.
+    let mut unset = home.kubectl([
+        "config",
+        "set-context",
+        "local",
+        "--namespace=",
+        "--kubeconfig",
+        kubeconfig,
+    ]);
+    run(&mut unset).ok();
+    let doc = yaml(
+        &run(&mut home.satoken(["default", "--kubeconfig", kubeconfig]))
+            .ok()
+            .stdout_text(),
+    );
+    let claims = jwt_claims(doc["users"][0]["user"]["token"].as_str().expect("token"));
+    assert_eq!(claims["sub"], "system:serviceaccount:default:default");
+}
+
+/// -v logs each request (method, path, status, time); -vv adds the server's audit ID.
+#[test]
+fn verbosity_levels_log_requests_then_audit_ids() {
+    let ns = Namespace::new("verbose");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let request = format!(
+        "verbose: POST /api/v1/namespaces/{}/serviceaccounts/ci/token 201 Created in ",
+        ns.name
+    );
+    let once = run(&mut home.satoken(["ci", "-n", &ns.name, "-v", "--quiet"])).ok();
+    let line = once.stderr_text();
+    assert!(line.starts_with(&request) && line.ends_with("ms\n"), "{once}");
+    assert_eq!(line.lines().count(), 1, "one request, nothing else: {once}");
+    let twice = run(&mut home.satoken(["ci", "-n", &ns.name, "-vv", "--quiet"])).ok();
+    assert!(twice.stderr_text().contains(" audit-id "), "{twice}");
+    let none = run(&mut home.satoken(["ci", "-n", &ns.name, "--quiet"])).ok();
+    assert_eq!(none.stderr_text(), "", "{none}");
+}
+
+/// A source cluster entry without a CA trusts the server through the system store (here
+/// SSL_CERT_FILE): a bound token's kubeconfig gets no CA invented, a Secret-based token's
+/// gets the Secret's `ca.crt`, and kubectl then needs nothing but that file.
+#[test]
+fn a_source_without_a_ca_gets_the_secrets_ca_only_for_a_secret_token() {
+    use base64::Engine;
+    let ns = Namespace::new("system-trust");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let mut source = yaml(&std::fs::read_to_string(support::admin_kubeconfig()).expect("read"));
+    let ca_data = source["clusters"][0]["cluster"]
+        .as_object_mut()
+        .expect("cluster")
+        .remove("certificate-authority-data")
+        .expect("the admin kubeconfig embeds its CA");
+    let ca = base64::engine::general_purpose::STANDARD
+        .decode(ca_data.as_str().expect("base64"))
+        .expect("base64");
+    std::fs::write(home.path("system-ca.pem"), &ca).expect("write");
+    let kubeconfig = home.path("no-ca.yaml");
+    std::fs::write(&kubeconfig, serde_json::to_string(&source).expect("json")).expect("write");
+
+    let issue = |extra: &[&str]| {
+        let mut cmd = home.satoken(["ci", "-n", &ns.name, "-o", "json", "--quiet", "--kubeconfig"]);
+        cmd.arg(&kubeconfig)
+            .args(extra)
+            .env("SSL_CERT_FILE", home.path("system-ca.pem"));
+        yaml(&run(&mut cmd).ok().stdout_text())
+    };
+    let bound = issue(&[]);
+    assert_eq!(
+        bound["clusters"][0]["cluster"].get("certificate-authority-data"),
+        None,
+        "no CA invented: {bound}"
+    );
+    let secret = issue(&["--type", "secret"]);
+    let embedded = secret["clusters"][0]["cluster"]["certificate-authority-data"]
+        .as_str()
+        .expect("the Secret's ca.crt");
+    let ca_crt = admin_ok([
+        "get",
+        "secret",
+        "-n",
+        &ns.name,
+        "-o",
+        "jsonpath={.items[0].data.ca\\.crt}",
+    ])
+    .stdout_text();
+    // The namespace holds no other Secret: token Secrets are no longer made by themselves.
+    assert_eq!(embedded, ca_crt, "the Secret's ca.crt");
+    let file = home.path("secret.yaml");
+    std::fs::write(&file, serde_json::to_string(&secret).expect("json")).expect("write");
+    assert_eq!(whoami(&home, &file), format!("system:serviceaccount:{}:ci", ns.name));
+}
+
 #[test]
 fn durations_zero_and_unset_give_one_hour_and_the_limits_are_the_servers() {
     let ns = Namespace::new("durations");
@@ -126,6 +248,12 @@ fn durations_zero_and_unset_give_one_hour_and_the_limits_are_the_servers() {
     };
     let unset = token(&[]);
     assert!(!unset.ends_with('\n'), "no newline when stdout is not a terminal");
+    let args = format!("ci -n {} -o token --quiet --kubeconfig {}", ns.name, source.display());
+    let screen = support::on_a_terminal(&home, &args, &[]);
+    assert!(
+        screen.starts_with("eyJ") && screen.ends_with("\r\n"),
+        "a newline on a terminal: {screen:?}"
+    );
     assert_eq!(lifetime(&unset), 3600);
     assert_eq!(lifetime(&token(&["--duration", "0s"])), 3600);
     assert_eq!(lifetime(&token(&["--duration", "4294967296s"])), 4_294_967_296);

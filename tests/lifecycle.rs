@@ -103,6 +103,30 @@ fn revoke_ends_secret_based_and_revocable_tokens_and_removes_the_context() {
         }
     }
 
+    // --keep-context: the token ends, its entries stay where they are.
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--context-name",
+        "kept",
+        "--type",
+        "secret",
+    ]))
+    .ok();
+    let copy = standalone_copy(&home, None, "kept", "kept.yaml");
+    let before = yaml(&std::fs::read_to_string(&config).expect("read"));
+    run(&mut home.satoken(["revoke", "kept", "--keep-context"]))
+        .ok()
+        .stderr_has("no longer works");
+    rejected(&home, &copy);
+    assert_eq!(
+        yaml(&std::fs::read_to_string(&config).expect("read")),
+        before,
+        "context, cluster and user kept"
+    );
+
     // A plain bound token cannot be revoked: said so, and the context stays.
     run(&mut home.satoken(["ci", "-n", &ns.name, "--merge", "--context-name", "plain"])).ok();
     run(&mut home.satoken(["revoke", "plain"]))
@@ -258,6 +282,8 @@ fn verify_refuses_a_kubeconfig_that_does_not_work_and_writes_nothing() {
     .fails()
     .stderr_has("--verify: the new kubeconfig does not work: cannot reach https://127.0.0.1:1");
     assert!(!out.exists(), "nothing written");
+    let printed = run(&mut home.satoken(["ci", "-n", &ns.name, "--verify", "--server", "https://127.0.0.1:1"])).fails();
+    assert_eq!(printed.stdout_text(), "", "nothing printed: {printed}");
 
     // A CA that is not the server's.
     let other_ca = home.path("other-ca.pem");
@@ -332,8 +358,7 @@ fn inspect_decodes_the_token_and_verify_shows_identity_and_permissions() {
 
     let text = run(home.satoken(["inspect", "--file"]).arg(&file)).ok().stdout_text();
     assert!(
-        text.contains(&format!("Subject:      system:serviceaccount:{}:ci", ns.name))
-            || text.contains(&format!("system:serviceaccount:{}:ci", ns.name)),
+        text.contains(&format!("Subject:   system:serviceaccount:{}:ci\n", ns.name)),
         "{text}"
     );
     assert!(
@@ -350,8 +375,7 @@ fn inspect_decodes_the_token_and_verify_shows_identity_and_permissions() {
         .ok()
         .stdout_text();
     assert!(
-        verified.contains(&format!("Verified as:  system:serviceaccount:{}:ci", ns.name))
-            || verified.contains("Verified as:"),
+        verified.contains(&format!("Verified as: system:serviceaccount:{}:ci\n", ns.name)),
         "{verified}"
     );
     assert!(
@@ -361,6 +385,22 @@ fn inspect_decodes_the_token_and_verify_shows_identity_and_permissions() {
     assert!(
         verified.lines().any(|l| l.contains("get,list pods")),
         "may list pods:\n{verified}"
+    );
+
+    // -o json: the same fields, for scripts.
+    let json: serde_json::Value = serde_json::from_str(
+        &run(home.satoken(["inspect", "-o", "json", "--file"]).arg(&file))
+            .ok()
+            .stdout_text(),
+    )
+    .expect("JSON");
+    assert_eq!(json["subject"], format!("system:serviceaccount:{}:ci", ns.name));
+    assert_eq!(json["type"], "bound");
+    assert!(
+        json["anchor"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("Secret ci-anchor-")),
+        "{json}"
     );
 }
 
@@ -432,6 +472,42 @@ fn onboarding_creates_the_service_account_and_binding_once() {
         .ok()
         .stderr_has("exists");
     assert_eq!(state(), first, "a second run changes nothing");
+}
+
+/// --grant-cluster-wide binds with a ClusterRoleBinding: the kubeconfig may read in every
+/// namespace, where a RoleBinding would allow only its own.
+#[test]
+fn a_cluster_wide_grant_reads_in_every_namespace() {
+    /// A ClusterRoleBinding outlives the test's namespace: deleted however the test ends.
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = admin(["delete", "clusterrolebinding", &self.0, "--ignore-not-found"]);
+        }
+    }
+    let ns = Namespace::new("onboard-wide");
+    let elsewhere = Namespace::new("onboard-wide-other");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let binding = Cleanup(format!("kubectl-satoken:{}:ci:clusterrole:view", ns.name));
+    let file = home.path("ci.yaml");
+    run(home
+        .satoken([
+            "ci",
+            "-n",
+            &ns.name,
+            "--create-serviceaccount",
+            "--grant",
+            "clusterrole/view",
+        ])
+        .args(["--grant-cluster-wide", "--output-file"])
+        .arg(&file))
+    .ok();
+    admin_ok(["get", "clusterrolebinding", &binding.0]);
+    for namespace in [elsewhere.name.as_str(), "kube-system"] {
+        let mut cmd = home.kubectl(["auth", "can-i", "list", "pods", "-n", namespace, "--kubeconfig"]);
+        assert_eq!(run(cmd.arg(&file)).stdout_text().trim(), "yes", "{namespace}");
+    }
 }
 
 #[test]

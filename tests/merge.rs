@@ -569,22 +569,6 @@ fn a_foreign_entry_of_the_same_name_is_refused_unless_overwrite() {
     );
 }
 
-/// Runs `args` under a pseudo-terminal (util-linux `script`), so stderr is a terminal.
-fn on_a_terminal(home: &Home, args: &str, extra_env: &[(&str, &str)]) -> String {
-    let command = format!("{} {args}", support::satoken_bin());
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-q", "-e", "-c", &command, "/dev/null"])
-        .env("HOME", home.dir.path())
-        .env("TERM", "xterm")
-        .env_remove("NO_COLOR")
-        .env_remove("KUBECONFIG");
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let out = run(&mut cmd);
-    out.stdout_text()
-}
-
 #[test]
 fn a_spinner_shows_while_waiting_only_on_a_terminal_and_never_with_quiet() {
     let ns = Namespace::new("spinner");
@@ -594,18 +578,18 @@ fn a_spinner_shows_while_waiting_only_on_a_terminal_and_never_with_quiet() {
     std::fs::write(format!("{}.lock", config.display()), "").expect("lock");
     let args = format!("ci -n {} --merge --lock-timeout 1s", ns.name);
 
-    let screen = on_a_terminal(&home, &args, &[]);
+    let screen = support::on_a_terminal(&home, &args, &[]);
     assert!(
         screen.contains("Writing") && screen.contains("(waiting for its lock)"),
         "{screen}"
     );
     assert!(screen.contains("\x1b[36m"), "coloured frame: {screen:?}");
-    let plain = on_a_terminal(&home, &args, &[("NO_COLOR", "1")]);
+    let plain = support::on_a_terminal(&home, &args, &[("NO_COLOR", "1")]);
     assert!(
         plain.contains("(waiting for its lock)") && !plain.contains("\x1b[36m"),
         "NO_COLOR: {plain:?}"
     );
-    let quiet = on_a_terminal(&home, &format!("{args} --quiet"), &[]);
+    let quiet = support::on_a_terminal(&home, &format!("{args} --quiet"), &[]);
     assert!(
         !quiet.contains("waiting for its lock") && quiet.contains("error:"),
         "{quiet}"

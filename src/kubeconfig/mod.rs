@@ -2,7 +2,8 @@
 //! places them (client-go `loader.go` / `config.go`), without losing fields kubectl drops.
 //!
 //! A file is held as a `serde_json::Map` parsed with serde-saphyr: key order and unknown
-//! keys survive a read/write cycle; comments do not (kubectl drops them as well).
+//! keys survive a read/write cycle. Comments survive where a merge is spliced into the text
+//! (`merge.rs`), not where a file is rewritten whole (kubectl drops them always).
 
 mod chain;
 mod error;

@@ -302,3 +302,20 @@ pub fn listing(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Runs `args` under a pseudo-terminal (util-linux `script`), so stdout and stderr are a terminal;
+/// returns what the terminal showed.
+pub fn on_a_terminal(home: &Home, args: &str, extra_env: &[(&str, &str)]) -> String {
+    let command = format!("{} {args}", satoken_bin());
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("HOME", home.dir.path())
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("KUBECONFIG");
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = run(&mut cmd);
+    out.stdout_text()
+}
