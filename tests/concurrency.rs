@@ -9,7 +9,11 @@
 //!   `error loading config file …` (seen: "illegal base64 data at input byte 388");
 //! - its `ModifyConfig` compares the config it read BEFORE taking the lock with the file
 //!   read under the lock, and deletes every entry of the second that the first lacks: an
-//!   entry another writer added in between is dropped (client-go config.go, seen here).
+//!   entry another writer added in between is dropped (client-go config.go, seen here);
+//!   after a torn read that still parsed, it even writes back an empty `current-context`
+//!   and drops entries of the file that the torn read lacked (seen here: the admin context
+//!   was no longer current). So our runs take their source context from a second file of
+//!   the chain, which kubectl never writes, and merge into the first.
 //!
 //! So each kubectl `set-context` is retried until its context is in the file, and any
 //! context that a later kubectl run dropped is written again at the end (counted and
@@ -21,6 +25,7 @@
 
 mod support;
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -57,10 +62,11 @@ fn contexts(file: &Path) -> Vec<String> {
     }
 }
 
-/// Our merge of ServiceAccount `ci` under context name `name`.
-fn ours(home: &Home, ns: &str, file: &Path, name: &str) -> Command {
-    let mut cmd = home.satoken(["ci", "-n", ns, "--merge", "--context-name", name, "--quiet"]);
-    cmd.arg("--kubeconfig").arg(file).arg("--lock-timeout").arg("60s");
+/// Our merge of ServiceAccount `ci` under context name `name`, from the context `local`;
+/// the caller names the kubeconfig.
+fn ours(home: &Home, ns: &str, name: &str) -> Command {
+    let mut cmd = home.satoken(["ci", "-n", ns, "--context", "local", "--merge", "--context-name", name]);
+    cmd.args(["--quiet", "--lock-timeout", "60s"]);
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
 }
@@ -76,11 +82,14 @@ fn finish(child: Child, what: &str) -> std::process::Output {
     out
 }
 
-/// The merged file is a kubeconfig kubectl reads, with every context's cluster and user.
-fn check_whole(home: &Home, file: &Path) {
-    let doc = yaml(&std::fs::read_to_string(file).expect("read"));
+/// The chain `kubeconfig` (a KUBECONFIG value) as kubectl reads it: every context's cluster
+/// and user are there. Returns the context names.
+fn check_whole(home: &Home, kubeconfig: &OsStr) -> Vec<String> {
+    let mut view = home.kubectl(["config", "view", "-o", "json"]);
+    let viewed: Value =
+        serde_json::from_str(&run(view.env("KUBECONFIG", kubeconfig)).ok().stdout_text()).expect("JSON");
     let names = |list: &str| -> Vec<String> {
-        doc[list]
+        viewed[list]
             .as_array()
             .into_iter()
             .flatten()
@@ -88,20 +97,14 @@ fn check_whole(home: &Home, file: &Path) {
             .collect()
     };
     let (clusters, users) = (names("clusters"), names("users"));
-    for context in doc["contexts"].as_array().expect("contexts") {
+    for context in viewed["contexts"].as_array().expect("contexts") {
         let body = &context["context"];
         for (key, known) in [("cluster", &clusters), ("user", &users)] {
             let target = body[key].as_str().expect("reference");
             assert!(known.iter().any(|n| n == target), "{context} refers to a missing {key}");
         }
     }
-    let mut view = home.kubectl(["config", "view", "-o", "json"]);
-    view.arg("--kubeconfig").arg(file);
-    let viewed: Value = serde_json::from_str(&run(&mut view).ok().stdout_text()).expect("JSON");
-    assert_eq!(
-        viewed["contexts"].as_array().map(Vec::len),
-        doc["contexts"].as_array().map(Vec::len)
-    );
+    names("contexts")
 }
 
 #[test]
@@ -133,7 +136,11 @@ fn forty_merges_at_once_all_land() {
     let children: Vec<(String, Child)> = (0..40)
         .map(|i| {
             let name = format!("ours-{i}");
-            let child = ours(&home, &ns.name, &file, &name).spawn().expect("start");
+            let child = ours(&home, &ns.name, &name)
+                .arg("--kubeconfig")
+                .arg(&file)
+                .spawn()
+                .expect("start");
             (name, child)
         })
         .collect();
@@ -149,7 +156,12 @@ fn forty_merges_at_once_all_land() {
         assert!(present.contains(&name), "{name} is missing: {present:?}");
     }
     assert_eq!(present.len(), 41, "the admin context and ours: {present:?}");
-    check_whole(&home, &file);
+    let doc = yaml(&std::fs::read_to_string(&file).expect("read"));
+    assert_eq!(
+        doc["current-context"], "local",
+        "ours never touch it without --set-current"
+    );
+    assert_eq!(check_whole(&home, file.as_os_str()).len(), 41, "kubectl reads them all");
     assert_eq!(
         support::listing(file.parent().expect("dir")),
         ["config"],
@@ -163,15 +175,31 @@ fn twenty_merges_and_twenty_kubectl_set_context_at_once_all_land() {
     let ns = Namespace::new("concurrent-mixed");
     admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
     let home = Home::new();
-    let file = home.admin_config("kube/config");
+    // Everyone writes to `config`. Our source context lives in a second file of the chain,
+    // which kubectl never writes: kubectl's damage to `config` (above) cannot take away the
+    // context our runs start from, and what it drops is counted and merged again.
+    let file = home.path("kube/config");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&file, "apiVersion: v1\nkind: Config\n").expect("write");
+    let source = home.admin_config("kube/source");
+    let chain = std::env::join_paths([&file, &source]).expect("KUBECONFIG");
+    let set_context = |name: &str| {
+        let mut cmd = home.kubectl(["config", "set-context", name, "--cluster=local", "--user=admin"]);
+        cmd.arg("--kubeconfig").arg(&file);
+        cmd
+    };
+    let ours_in_chain = |name: &str| {
+        let mut cmd = ours(&home, &ns.name, name);
+        cmd.env("KUBECONFIG", &chain);
+        cmd
+    };
     let started = Instant::now();
 
     // kubectl's side: one thread per context, retrying until its context is in the file.
     let kubectl_workers: Vec<_> = (0..20)
         .map(|i| {
             let name = format!("kubectl-{i}");
-            let mut cmd = home.kubectl(["config", "set-context", &name, "--cluster=local", "--user=admin"]);
-            cmd.arg("--kubeconfig").arg(&file);
+            let mut cmd = set_context(&name);
             let file = file.clone();
             std::thread::spawn(move || {
                 let deadline = Instant::now() + Duration::from_secs(120);
@@ -207,10 +235,8 @@ fn twenty_merges_and_twenty_kubectl_set_context_at_once_all_land() {
     let children: Vec<(String, Child)> = (0..20)
         .map(|i| {
             let name = format!("ours-{i}");
-            (
-                name.clone(),
-                ours(&home, &ns.name, &file, &name).spawn().expect("start"),
-            )
+            let child = ours_in_chain(&name).spawn().expect("start");
+            (name, child)
         })
         .collect();
     for (name, child) in children {
@@ -224,23 +250,25 @@ fn twenty_merges_and_twenty_kubectl_set_context_at_once_all_land() {
         kubectl_lost += lost;
     }
 
-    // kubectl may have dropped some of ours after they landed: merge those again.
-    let mut ours_lost = Vec::new();
-    let present = contexts(&file);
-    for i in 0..20 {
-        let name = format!("ours-{i}");
-        if !present.contains(&name) {
-            run(&mut ours(&home, &ns.name, &file, &name)).ok();
-            ours_lost.push(name);
-        }
-    }
-    // Likewise a kubectl context that a later kubectl run dropped after its check.
+    // kubectl may have dropped entries of ours after they landed (context, cluster or user):
+    // merge those again. Likewise a kubectl context that a later kubectl run dropped.
+    let doc = yaml(&std::fs::read_to_string(&file).expect("read"));
+    let has = |list: &str, name: &str| {
+        doc[list]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|e| e["name"] == name))
+    };
+    let mut ours_dropped = Vec::new();
     let mut kubectl_dropped_later = Vec::new();
     for i in 0..20 {
+        let name = format!("ours-{i}");
+        if !["clusters", "users", "contexts"].iter().all(|list| has(list, &name)) {
+            run(&mut ours_in_chain(&name)).ok();
+            ours_dropped.push(name);
+        }
         let name = format!("kubectl-{i}");
-        if !present.contains(&name) {
-            let mut cmd = home.kubectl(["config", "set-context", &name, "--cluster=local", "--user=admin"]);
-            run(cmd.arg("--kubeconfig").arg(&file)).ok();
+        if !has("contexts", &name) {
+            run(&mut set_context(&name)).ok();
             kubectl_dropped_later.push(name);
         }
     }
@@ -248,18 +276,23 @@ fn twenty_merges_and_twenty_kubectl_set_context_at_once_all_land() {
     for name in (0..20).flat_map(|i| [format!("ours-{i}"), format!("kubectl-{i}")]) {
         assert!(present.contains(&name), "{name} is missing: {present:?}");
     }
-    assert_eq!(present.len(), 41, "{present:?}");
-    check_whole(&home, &file);
+    assert_eq!(present.len(), 40, "{present:?}");
+    assert_eq!(
+        check_whole(&home, &chain).len(),
+        41,
+        "kubectl reads them all, and the source's"
+    );
     assert_eq!(
         support::listing(file.parent().expect("dir")),
-        ["config"],
+        ["config", "source"],
         "no lock or temp file left"
     );
     println!(
         "20 + 20 concurrent writers in {:?}: kubectl found the lock held {lock_busy} times, \
-         read a half-written file {kubectl_torn} times, lost its own context {kubectl_lost} times and later {kubectl_dropped_later:?}, and \
-         dropped {} of ours ({ours_lost:?}), merged again",
+         read a half-written file {kubectl_torn} times, lost its own context {kubectl_lost} times \
+         and later {kubectl_dropped_later:?}, and dropped entries of {} of ours \
+         ({ours_dropped:?}), merged again",
         started.elapsed(),
-        ours_lost.len()
+        ours_dropped.len()
     );
 }
