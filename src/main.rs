@@ -14,8 +14,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            // `{:#}` prints the chain of causes on one line, kubectl style.
-            let _ = writeln!(std::io::stderr(), "error: {}", printable(&format!("{err:#}")));
+            let _ = writeln!(std::io::stderr(), "error: {}", printable(&message(&err)));
             ExitCode::FAILURE
         }
     }
@@ -67,6 +66,20 @@ where
     Ok(runtime.block_on(future)?)
 }
 
+/// The error and its causes on one line, kubectl style. A cause whose words its parent's
+/// message already ends with is said once: kube and hyper put their source's message inside
+/// their own ("ServiceError: client error (Connect)", then "client error (Connect)").
+fn message(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|parent| parent.ends_with(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 /// Messages can quote a server's words: control characters in them (terminal escapes) are
 /// shown escaped, never sent to the terminal.
 fn printable(message: &str) -> String {
@@ -87,4 +100,47 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain()
         .filter_map(|e| e.downcast_ref::<std::io::Error>())
         .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        // The shape of a TLS failure as kube reports it.
+        let chain = Layer(
+            "cannot reach the API server https://h (context \"c\")",
+            Some(Box::new(Layer(
+                "ServiceError: client error (Connect)",
+                Some(Box::new(Layer(
+                    "client error (Connect)",
+                    Some(Box::new(Layer("invalid peer certificate: UnknownIssuer", None))),
+                ))),
+            ))),
+        );
+        assert_eq!(
+            message(&anyhow::Error::new(chain)),
+            "cannot reach the API server https://h (context \"c\"): ServiceError: client error (Connect): \
+             invalid peer certificate: UnknownIssuer"
+        );
+        // Causes that differ all stay, in order.
+        let chain = Layer("a", Some(Box::new(Layer("b", Some(Box::new(Layer("c", None)))))));
+        assert_eq!(message(&anyhow::Error::new(chain)), "a: b: c");
+    }
 }

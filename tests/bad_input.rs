@@ -469,6 +469,13 @@ fn bad_input_fails_clearly_and_changes_no_file() {
             case.phrase
         );
         assert_eq!(out.stdout_text(), "", "{}: printed on stdout:\n{out}", case.what);
+        let stderr = out.stderr_text();
+        let said: Vec<&str> = stderr.lines().flat_map(|l| l.split(": ")).collect();
+        assert!(
+            said.windows(2).all(|w| w[0] != w[1]),
+            "{}: a cause said twice:\n{out}",
+            case.what
+        );
         assert!(took < Duration::from_secs(30), "{}: took {took:?}", case.what);
         assert_eq!(
             snapshot(home.dir.path()),
