@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod onboard;
 pub mod progress;
+mod read_limit;
 pub mod record;
 pub mod source;
 pub mod standalone;

@@ -9,6 +9,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::kubeconfig::{Chain, Section};
+use crate::read_limit::{CA_LIMIT, read_at_most};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -89,7 +90,7 @@ impl SourceCluster {
             (Some(data), _) => Some(data.to_string()),
             (None, Some(path)) => {
                 let path = relative_to(file, path);
-                let pem = std::fs::read(&path).map_err(|source| SourceError::CaUnreadable {
+                let pem = read_at_most(&path, CA_LIMIT).map_err(|source| SourceError::CaUnreadable {
                     path: path.clone(),
                     cluster: name.to_string(),
                     file: file.to_path_buf(),
@@ -210,7 +211,7 @@ pub async fn client_for(
 
 /// Reads a `--certificate-authority` file as `certificate-authority-data`.
 pub fn read_ca_flag(path: &Path) -> Result<String, SourceError> {
-    let pem = std::fs::read(path).map_err(|source| SourceError::CaFlagUnreadable {
+    let pem = read_at_most(path, CA_LIMIT).map_err(|source| SourceError::CaFlagUnreadable {
         path: path.to_path_buf(),
         source,
     })?;

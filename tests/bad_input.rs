@@ -402,6 +402,8 @@ fn bad_input_fails_clearly_and_changes_no_file() {
         case("50 MB of nesting", &["ci", "--kubeconfig", &kc("big/deep")], "recursion limit exceeded").big(|p| {
             std::fs::write(p, "[".repeat(50 * 1024 * 1024)).expect("write");
         }),
+        case("an endless kubeconfig", &["ci", "--kubeconfig", "/dev/zero"], "\"/dev/zero\": the file is larger than 256 MiB"),
+        case("an endless CA file", &["ci", "--certificate-authority", "/dev/zero"], "the file is larger than 16 MiB"),
         // Write targets that cannot be written.
         case("output file under /proc", &["ci", "-n", &n, "--output-file", "/proc/satoken-out"], "cannot write"),
         case("output file below a file", &["ci", "-n", &n, "--output-file", &kc("a-file/out")], "cannot write"),

@@ -17,6 +17,7 @@ use super::rules::LoadingRules;
 use super::section::{Section, find_in_doc, item_body, item_name, items};
 use super::settled::read_settled;
 use super::yaml::{List as OutlineList, Outline, item_text, outline, parse_doc};
+use crate::read_limit::{KUBECONFIG_LIMIT, read_at_most};
 
 /// One file of the chain, parsed. A missing file is kept with `exists: false` and an
 /// empty document so that it can receive new entries.
@@ -161,7 +162,7 @@ impl RawFile {
         }
         Ok(RawFile {
             path: path.to_path_buf(),
-            bytes: Some(fs::read(path).map_err(read_error)?),
+            bytes: Some(read_at_most(path, KUBECONFIG_LIMIT).map_err(read_error)?),
         })
     }
 }
