@@ -68,6 +68,11 @@ fn in_place_writer_holds_lock(path: &Path) -> bool {
 /// Reads `path` as [`RawFile::read`] does, again while a writer may be in the middle of
 /// rewriting it in place.
 pub(crate) fn read_settled(path: &Path) -> Result<RawFile, KubeconfigError> {
+    // Only a regular file is rewritten in place; a FIFO (`--kubeconfig <(…)`) can be read
+    // only once, and reading it changes its times.
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return RawFile::read(path);
+    }
     let deadline = Instant::now() + SETTLE;
     let mut waited = false;
     loop {
@@ -107,6 +112,27 @@ mod tests {
         assert!(start.elapsed() < SETTLE);
         // Missing: nothing to wait for.
         assert!(read_settled(&dir.path().join("missing")).unwrap().bytes.is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let writer = {
+            let fifo = fifo.clone();
+            thread::spawn(move || fs::write(fifo, "kind: Config\n").unwrap())
+        };
+        let raw = read_settled(&fifo).unwrap();
+        writer.join().unwrap();
+        assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]));
     }
 
     #[test]
