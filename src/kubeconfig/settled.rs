@@ -34,13 +34,12 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(path: &Path) -> Option<Stamp> {
-        let meta = fs::metadata(path).ok()?;
-        Some(Stamp {
+    fn from(meta: &Metadata) -> Stamp {
+        Stamp {
             len: meta.len(),
             modified: meta.modified().ok(),
-            inode_and_ctime: inode_and_ctime(&meta),
-        })
+            inode_and_ctime: inode_and_ctime(meta),
+        }
     }
 }
 
@@ -69,17 +68,19 @@ fn in_place_writer_holds_lock(path: &Path) -> bool {
 /// rewriting it in place.
 pub(crate) fn read_settled(path: &Path) -> Result<RawFile, KubeconfigError> {
     // Only a regular file is rewritten in place; a FIFO (`--kubeconfig <(…)`) can be read
-    // only once, and reading it changes its times.
-    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return RawFile::read(path);
-    }
+    // only once, and reading it changes its times. Missing or odd files: as RawFile::read.
+    let mut before = match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Stamp::from(&meta),
+        _ => return RawFile::read(path),
+    };
     let deadline = Instant::now() + SETTLE;
     let mut waited = false;
     loop {
-        let before = Stamp::of(path);
         let raw = RawFile::read(path)?;
-        // Unchanged while read (missing both times counts as unchanged).
-        let still = Stamp::of(path) == before;
+        // `before` was taken before this read (after the previous one, on a retry: a wider
+        // window, so a change is never missed, only a retry made more often).
+        let after = fs::metadata(path).ok().map(|meta| Stamp::from(&meta));
+        let still = after.as_ref() == Some(&before);
         if (still && !in_place_writer_holds_lock(path)) || Instant::now() >= deadline {
             return Ok(raw);
         }
@@ -94,6 +95,9 @@ pub(crate) fn read_settled(path: &Path) -> Result<RawFile, KubeconfigError> {
             );
         }
         thread::sleep(PAUSE);
+        if let Some(after) = after {
+            before = after;
+        }
     }
 }
 
