@@ -19,6 +19,7 @@ use clap::{Arg, ArgAction, CommandFactory, ValueHint};
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 
 use crate::cli::Cli;
+use crate::credentials::Trust;
 use crate::kubeconfig::{Chain, LoadingRules, Section, is_managed};
 
 /// cobra's ShellCompDirective values that this completer uses.
@@ -468,7 +469,7 @@ impl Live {
                     return;
                 };
                 let names = runtime.block_on(async {
-                    let client = source.client(&chain, Some(remaining)).await.ok()?;
+                    let client = source.client(&chain, Some(remaining), Trust::Completion).await.ok()?;
                     let list = api(client, &namespace)
                         .list_metadata(&kube::api::ListParams::default())
                         .await

@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::cli::{CreateArgs, OutputFormat, TokenType};
+use crate::credentials::Trust;
 use crate::duration::{self, GoDuration};
 use crate::handout::{Handout, TokenPlan};
 use crate::kubeconfig::{self, Chain, KubeconfigError, LoadingRules, MergeRequest, Section};
@@ -380,7 +381,10 @@ impl CreateOptions {
     }
 
     pub async fn run(self, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CreateError> {
-        let client = self.source.client(&self.chain, self.request_timeout()).await?;
+        let client = self
+            .source
+            .client(&self.chain, self.request_timeout(), Trust::Operator)
+            .await?;
         if self.args.dry_run {
             return self.dry_run(&client, stdout, stderr).await;
         }

@@ -34,6 +34,10 @@ impl GoDuration {
         GoDuration(i128::from(secs) * NANOS_PER_SECOND)
     }
 
+    pub fn from_std(d: std::time::Duration) -> Self {
+        GoDuration(d.as_nanos() as i128)
+    }
+
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use kubectl_satoken::cli::{Cli, Command};
 use kubectl_satoken::create::{CreateError, CreateOptions};
-use kubectl_satoken::lifecycle;
+use kubectl_satoken::{escape, lifecycle, redact};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "error: {}", printable(&message(&err)));
+            let _ = writeln!(std::io::stderr(), "error: {}", escape::message(&message(&err)));
             ExitCode::FAILURE
         }
     }
@@ -69,6 +69,10 @@ where
 /// The error and its causes on one line, kubectl style. A cause whose words its parent's
 /// message already ends with is said once: kube and hyper put their source's message inside
 /// their own ("ServiceError: client error (Connect)", then "client error (Connect)").
+///
+/// A cause may quote a server (which may echo our headers, or send 64 MiB): every secret the
+/// process knows is scrubbed from it, then it is cut to kubectl's length. The caller escapes
+/// control characters.
 fn message(err: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in err.chain() {
@@ -77,22 +81,11 @@ fn message(err: &anyhow::Error) -> String {
             parts.push(text);
         }
     }
+    let parts: Vec<String> = parts
+        .iter()
+        .map(|part| escape::cut(&redact::scrub(part), escape::MAX_FOREIGN_TEXT))
+        .collect();
     parts.join(": ")
-}
-
-/// Messages can quote a server's words: control characters in them (terminal escapes) are
-/// shown escaped, never sent to the terminal.
-fn printable(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// A closed pipe (`kubectl satoken sa | head -1`) is the reader's choice, not a failure.

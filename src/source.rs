@@ -2,14 +2,17 @@
 //! that server, and a client that authenticates as the user (certificates, tokens, exec
 //! plugins: whatever kube supports).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine;
 use serde_json::Value;
 
+use crate::credentials::{self, Trust};
 use crate::kubeconfig::{Chain, Section};
 use crate::read_limit::{CA_LIMIT, read_at_most};
+use crate::response_limits::ResponseLimitLayer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -172,28 +175,41 @@ impl Source {
         })
     }
     /// A client for the source context. It sends nothing until it is used.
-    pub async fn client(&self, chain: &Chain, request_timeout: Option<Duration>) -> Result<kube::Client, SourceError> {
+    pub async fn client(
+        &self,
+        chain: &Chain,
+        request_timeout: Option<Duration>,
+        trust: Trust,
+    ) -> Result<kube::Client, SourceError> {
         let kubeconfig = chain
             .to_kube_for_context(&self.context)
             .map_err(|e| SourceError::Client {
                 context: self.context.clone(),
                 source: Box::new(e),
             })?;
-        client_for(kubeconfig, &self.context, request_timeout).await
+        client_for(kubeconfig, &self.context, request_timeout, trust).await
     }
 }
 
-/// A client for `context` of a kubeconfig (exec plugins, client certificates, tokens,
-/// proxies: whatever kube supports).
+/// A client for `context` of a kubeconfig. Its user entry is settled first (plugins run,
+/// removed providers refused, tokens checked: [`credentials::settle`]); every response is
+/// bounded in time and size ([`crate::response_limits`]).
 pub async fn client_for(
-    kubeconfig: kube::config::Kubeconfig,
+    mut kubeconfig: kube::config::Kubeconfig,
     context: &str,
     request_timeout: Option<Duration>,
+    trust: Trust,
 ) -> Result<kube::Client, SourceError> {
     let client_error = |source: Box<dyn std::error::Error + Send + Sync>| SourceError::Client {
         context: context.to_string(),
         source,
     };
+    credentials::settle(&mut kubeconfig, context, trust)
+        .await
+        .map_err(|e| client_error(Box::new(e)))?;
+    if trust != Trust::Completion {
+        warn_if_plain_http(&kubeconfig, context);
+    }
     let options = kube::config::KubeConfigOptions {
         context: Some(context.to_string()),
         ..Default::default()
@@ -206,7 +222,49 @@ pub async fn client_for(
         config.read_timeout = Some(timeout);
         config.write_timeout = Some(timeout);
     }
-    crate::verbose::client(config).map_err(|e| client_error(Box::new(e)))
+    let builder = kube::client::ClientBuilder::try_from(config).map_err(|e| client_error(Box::new(e)))?;
+    Ok(builder
+        .with_layer(&crate::verbose::RequestLogLayer)
+        .with_layer(&ResponseLimitLayer {
+            timeout: request_timeout,
+        })
+        .build())
+}
+
+/// A server reached over plain http sees the credentials in clear, as does anyone on the way:
+/// kubectl says nothing, this tool warns (once per server).
+fn warn_if_plain_http(kubeconfig: &kube::config::Kubeconfig, context: &str) {
+    let cluster = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| kubeconfig.clusters.iter().find(|k| k.name == c.cluster))
+        .and_then(|k| k.cluster.as_ref())
+        .and_then(|k| k.server.clone());
+    if let Some(server) = cluster {
+        warn_plain_http(&server, &format!("context {context:?}'s credentials"));
+    }
+}
+
+/// Warns on stderr, once per server and process, that `what` goes to `server` unencrypted.
+pub fn warn_plain_http(server: &str, what: &str) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    if !server.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://")) {
+        return;
+    }
+    let Ok(mut warned) = WARNED.lock() else {
+        return;
+    };
+    if warned.iter().any(|w| w == server) {
+        return;
+    }
+    warned.push(server.to_string());
+    let _ = writeln!(
+        std::io::stderr(),
+        "warning: {} uses plain http: {what} are sent unencrypted; use an https:// server",
+        crate::escape::line(server)
+    );
 }
 
 /// Reads a `--certificate-authority` file as `certificate-authority-data`.

@@ -32,13 +32,6 @@ pub fn log(level: u8, message: fmt::Arguments<'_>) {
     }
 }
 
-/// A kube client for `config` whose requests are logged at level 1.
-pub fn client(config: kube::Config) -> Result<kube::Client, kube::Error> {
-    Ok(kube::client::ClientBuilder::try_from(config)?
-        .with_layer(&RequestLogLayer)
-        .build())
-}
-
 /// The tower layer that logs each request: `GET /api/v1/... 200 OK in 12ms`.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLogLayer;

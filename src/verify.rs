@@ -8,6 +8,7 @@ use k8s_openapi::api::authorization::v1::{SelfSubjectRulesReview, SelfSubjectRul
 use kube::api::{Api, PostParams};
 use serde_json::Value;
 
+use crate::credentials::Trust;
 use crate::source::{self, SourceError};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +41,7 @@ pub async fn document_client(doc: &Value, timeout: Option<Duration>) -> Result<(
             source: Box::new(e),
         })
     })?;
-    let client = source::client_for(kubeconfig, &context, timeout)
+    let client = source::client_for(kubeconfig, &context, timeout, Trust::Operator)
         .await
         .map_err(VerifyError::Config)?;
     Ok((client, document_server(doc, &context)))

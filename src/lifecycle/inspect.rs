@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::LifecycleError;
 use crate::cli::{InspectArgs, InspectFormat};
+use crate::credentials::Trust;
 use crate::duration;
 use crate::handout::rfc3339;
 use crate::jwt::{self, Claims};
@@ -105,7 +106,13 @@ pub async fn inspect(args: &InspectArgs, stdout: &mut impl Write) -> Result<(), 
         let timeout = args.kubeconfig_args.request_timeout.to_std();
         let timeout = (!timeout.is_zero()).then_some(timeout);
         let kubeconfig = chain.to_kube()?;
-        let client = source::client_for(kubeconfig, &name, timeout).await?;
+        // A file someone handed over is verified with its inline token alone.
+        let trust = if args.file.is_some() {
+            Trust::HandedOver
+        } else {
+            Trust::Operator
+        };
+        let client = source::client_for(kubeconfig, &name, timeout, trust).await?;
         let server = source::Source::resolve(&chain, Some(&name))?.cluster.server;
         let username = verify::whoami(&client, &server).await?;
         let namespace = namespace

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::{LifecycleError, Managed, find_managed, managed_contexts};
 use crate::cli::RefreshArgs;
 use crate::create::{CreateError, name_taken};
+use crate::credentials::Trust;
 use crate::handout::TokenPlan;
 use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest};
 use crate::source::{Source, SourceCluster};
@@ -53,7 +54,7 @@ async fn refresh_one(
 ) -> Result<String, CreateError> {
     let record = &managed.record;
     let source = Source::resolve(chain, Some(&record.source_context))?;
-    let client = source.client(chain, timeout).await?;
+    let client = source.client(chain, timeout, Trust::Operator).await?;
     let handout = TokenPlan::from_record(record, SECRET_TIMEOUT)
         .issue(&client)
         .await

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::{LifecycleError, find_managed};
 use crate::cli::RevokeArgs;
+use crate::credentials::Trust;
 use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest, Section};
 use crate::source::Source;
 use crate::token;
@@ -26,7 +27,9 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
     };
     let timeout = args.kubeconfig_args.request_timeout.to_std();
     let source = Source::resolve(&chain, Some(&record.source_context))?;
-    let client = source.client(&chain, (!timeout.is_zero()).then_some(timeout)).await?;
+    let client = source
+        .client(&chain, (!timeout.is_zero()).then_some(timeout), Trust::Operator)
+        .await?;
     token::delete_secret(&client, &record.namespace, secret).await?;
     if !args.write.quiet {
         let _ = writeln!(

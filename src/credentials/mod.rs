@@ -1,0 +1,344 @@
+//! What a kubeconfig user entry sends, settled before kube sees it: exec plugins run here
+//! (`exec.rs`), a `tokenFile` read, the removed `gcp` and `azure` auth providers refused with
+//! kubectl's words, every token checked to fit in an HTTP header (kube panics on one that does
+//! not), and every secret remembered for [`crate::redact`]. kube is then handed only inline
+//! credentials, so nothing it does can run a command or quote one.
+
+mod exec;
+
+use std::path::PathBuf;
+
+use base64::Engine;
+use kube::config::{AuthInfo, Kubeconfig};
+use secrecy::{ExposeSecret, SecretString};
+
+pub use exec::{Attended, ExecError};
+
+/// Whose kubeconfig it is, which decides what a user entry may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// The operator's own kubeconfig, used as kubectl would use it.
+    Operator,
+    /// The operator's kubeconfig, looked up for shell completion: plugins run without a
+    /// terminal and are killed when the lookup is given up.
+    Completion,
+    /// A file someone handed over (`inspect --file F --verify`): only its inline token is
+    /// sent, to its own server; nothing is run and no local credential is read.
+    HandedOver,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error(
+        "The gcp auth plugin has been removed.\nPlease use the \"gke-gcloud-auth-plugin\" kubectl/client-go credential plugin instead.\n\
+         See https://cloud.google.com/blog/products/containers-kubernetes/kubectl-auth-changes-in-gke for further details"
+    )]
+    GcpRemoved,
+    #[error(
+        "The azure auth plugin has been removed.\nPlease use the https://github.com/Azure/kubelogin kubectl/client-go credential plugin instead.\n\
+         See https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins for further details"
+    )]
+    AzureRemoved,
+    #[error(
+        "the token of user {user:?}{from} cannot be sent in an HTTP header: it holds a line break or another control character \
+         (a `token: |` block scalar ends with a line break); write the token on one line, as `token: VALUE`"
+    )]
+    NotAHeader { user: String, from: &'static str },
+    #[error(
+        "refusing to use user {user:?} of the handed-over kubeconfig: its `{field}` would {what}; \
+         verifying a file someone gave you sends its inline token only (remove `{field}` from a copy to verify the token)"
+    )]
+    HandedOver {
+        user: String,
+        field: &'static str,
+        what: &'static str,
+    },
+    #[error("user {0:?} of the handed-over kubeconfig has no inline token to verify")]
+    NoInlineToken(String),
+    #[error("cannot read the tokenFile {path} of user {user:?}")]
+    TokenFile {
+        user: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the credential plugin of user {user:?} failed")]
+    Exec {
+        user: String,
+        #[source]
+        source: ExecError,
+    },
+}
+
+/// A token file holds one token; client-go reads it whole.
+const TOKEN_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// Settles the user entry of `context` in `kubeconfig` (the user entries of other contexts
+/// are left alone: they are not used).
+pub async fn settle(kubeconfig: &mut Kubeconfig, context: &str, trust: Trust) -> Result<(), CredentialError> {
+    let found = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref());
+    let (Some(user), cluster) = (found.and_then(|c| c.user.clone()), found.map(|c| c.cluster.clone())) else {
+        return Ok(());
+    };
+    let cluster = cluster.and_then(|name| {
+        kubeconfig
+            .clusters
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.cluster.clone())
+    });
+    let Some(entry) = kubeconfig.auth_infos.iter_mut().find(|a| a.name == user) else {
+        return Ok(());
+    };
+    let Some(auth) = entry.auth_info.as_mut() else {
+        return Ok(());
+    };
+    if trust == Trust::HandedOver {
+        *auth = handed_over(&user, auth)?;
+    }
+    refuse_removed_providers(auth)?;
+    if let Some(exec) = auth.exec.take() {
+        let attended = match trust {
+            Trust::Completion => Attended::Background,
+            _ => Attended::Terminal,
+        };
+        let credential =
+            exec::run(&exec, cluster.as_ref(), attended)
+                .await
+                .map_err(|source| CredentialError::Exec {
+                    user: user.clone(),
+                    source,
+                })?;
+        match credential {
+            exec::Credential::Token(token) => {
+                check_header(&user, token.expose_secret(), " (from its credential plugin)")?;
+                auth.token = Some(token);
+            }
+            exec::Credential::Certificate { cert, key } => {
+                let encode = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem);
+                auth.client_certificate_data = Some(encode(&cert));
+                auth.client_key_data = Some(SecretString::from(encode(key.expose_secret())));
+                redact_remember(key.expose_secret());
+                auth.client_certificate = None;
+                auth.client_key = None;
+            }
+        }
+    }
+    if auth.token.is_none()
+        && let Some(path) = auth.token_file.take()
+    {
+        // client-go trims what it reads from a token file.
+        let path = PathBuf::from(path);
+        let bytes =
+            crate::read_limit::read_at_most(&path, TOKEN_FILE_LIMIT).map_err(|source| CredentialError::TokenFile {
+                user: user.clone(),
+                path: path.clone(),
+                source,
+            })?;
+        let token = String::from_utf8_lossy(&bytes).trim().to_string();
+        check_header(&user, &token, " (from its tokenFile)")?;
+        auth.token = Some(SecretString::from(token));
+    }
+    if let Some(token) = &auth.token {
+        check_header(&user, token.expose_secret(), "")?;
+    }
+    remember_secrets(auth);
+    Ok(())
+}
+
+/// Only the inline token of a handed-over user entry, or a refusal naming what it would do.
+fn handed_over(user: &str, auth: &AuthInfo) -> Result<AuthInfo, CredentialError> {
+    let refuse = |field: &'static str, what: &'static str| {
+        Err(CredentialError::HandedOver {
+            user: user.to_string(),
+            field,
+            what,
+        })
+    };
+    if auth.exec.is_some() {
+        return refuse("exec", "run a command on this machine");
+    }
+    if auth.auth_provider.is_some() {
+        return refuse("auth-provider", "run a command or send a credential it names");
+    }
+    if auth.token_file.is_some() {
+        return refuse(
+            "tokenFile",
+            "read a token from this machine and send it to the file's server",
+        );
+    }
+    if auth.client_certificate.is_some() {
+        return refuse(
+            "client-certificate",
+            "read a certificate from this machine and present it to the file's server",
+        );
+    }
+    if auth.client_key.is_some() {
+        return refuse(
+            "client-key",
+            "read a private key from this machine and use it with the file's server",
+        );
+    }
+    let token = auth
+        .token
+        .clone()
+        .ok_or_else(|| CredentialError::NoInlineToken(user.to_string()))?;
+    Ok(AuthInfo {
+        token: Some(token),
+        ..AuthInfo::default()
+    })
+}
+
+/// kubectl refuses the in-tree `gcp` and `azure` providers since 1.26: they ran `cmd-path`.
+fn refuse_removed_providers(auth: &AuthInfo) -> Result<(), CredentialError> {
+    match auth.auth_provider.as_ref().map(|p| p.name.as_str()) {
+        Some("gcp") => Err(CredentialError::GcpRemoved),
+        Some("azure") => Err(CredentialError::AzureRemoved),
+        _ => Ok(()),
+    }
+}
+
+/// A bearer token must be a valid header value as it is: kube (tower-http) panics on one that
+/// is not, and kubectl fails on it.
+fn check_header(user: &str, token: &str, from: &'static str) -> Result<(), CredentialError> {
+    match http::HeaderValue::from_str(&format!("Bearer {token}")) {
+        Ok(_) if !token.chars().any(char::is_control) => Ok(()),
+        _ => Err(CredentialError::NotAHeader {
+            user: user.to_string(),
+            from,
+        }),
+    }
+}
+
+/// Whether `token` can be sent as a bearer token.
+pub fn is_header_safe(token: &str) -> bool {
+    check_header("", token, "").is_ok()
+}
+
+fn remember_secrets(auth: &AuthInfo) {
+    if let Some(token) = &auth.token {
+        redact_remember(token.expose_secret());
+    }
+    if let Some(password) = &auth.password {
+        redact_remember(password.expose_secret());
+    }
+    if let Some(key) = &auth.client_key_data {
+        redact_remember(key.expose_secret());
+        // The PEM inside, line by line, as a server might quote it.
+        if let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(key.expose_secret()) {
+            redact_remember(&String::from_utf8_lossy(&pem));
+        }
+    }
+    if let Some(provider) = &auth.auth_provider {
+        for key in ["id-token", "refresh-token", "access-token", "client-secret"] {
+            if let Some(value) = provider.config.get(key) {
+                redact_remember(value);
+            }
+        }
+    }
+}
+
+fn redact_remember(secret: &str) {
+    crate::redact::remember(secret);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn kubeconfig(user: serde_json::Value) -> Kubeconfig {
+        serde_json::from_value(json!({
+            "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+            "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+            "users": [{"name": "u", "user": user}],
+        }))
+        .unwrap()
+    }
+
+    fn settled(user: serde_json::Value, trust: Trust) -> Result<AuthInfo, CredentialError> {
+        let mut config = kubeconfig(user);
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(settle(&mut config, "x", trust))?;
+        Ok(config.auth_infos[0].auth_info.clone().unwrap())
+    }
+
+    #[test]
+    fn tokens_that_cannot_be_a_header_are_refused_not_panicked_on() {
+        for bad in ["abc\n", "a\nb", "a\u{1}b", "a\rb"] {
+            let err = settled(json!({"token": bad}), Trust::Operator).unwrap_err();
+            assert!(matches!(err, CredentialError::NotAHeader { .. }), "{bad:?}: {err}");
+        }
+        assert!(settled(json!({"token": "abc.def-ghi_jkl"}), Trust::Operator).is_ok());
+    }
+
+    #[test]
+    fn removed_providers_are_refused_without_running_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let provider = |name: &str| json!({"auth-provider": {"name": name, "config": {"cmd-path": "/bin/touch", "cmd-args": marker.display().to_string()}}});
+        let err = settled(provider("gcp"), Trust::Operator).unwrap_err();
+        assert!(err.to_string().starts_with("The gcp auth plugin has been removed."));
+        let err = settled(provider("azure"), Trust::Operator).unwrap_err();
+        assert!(err.to_string().starts_with("The azure auth plugin has been removed."));
+        assert!(!marker.exists());
+    }
+
+    #[test]
+    fn a_handed_over_entry_sends_its_inline_token_only() {
+        let token = "handed-over-token-123";
+        for (user, field) in [
+            (
+                json!({"token": token, "exec": {"command": "/bin/true", "apiVersion": "client.authentication.k8s.io/v1"}}),
+                "exec",
+            ),
+            (
+                json!({"token": token, "auth-provider": {"name": "oidc", "config": {}}}),
+                "auth-provider",
+            ),
+            (json!({"token": token, "tokenFile": "/etc/hostname"}), "tokenFile"),
+            (
+                json!({"token": token, "client-certificate": "/c.pem", "client-key": "/k.pem"}),
+                "client-certificate",
+            ),
+            (json!({"token": token, "client-key": "/k.pem"}), "client-key"),
+        ] {
+            let err = settled(user, Trust::HandedOver).unwrap_err();
+            assert!(
+                matches!(err, CredentialError::HandedOver { field: f, .. } if f == field),
+                "{err}"
+            );
+        }
+        let auth = settled(
+            json!({"token": token, "username": "u", "password": "p", "client-certificate-data": "Y2VydA==", "as": "admin"}),
+            Trust::HandedOver,
+        )
+        .unwrap();
+        assert_eq!(
+            auth.token.as_ref().map(|t| t.expose_secret().to_string()),
+            Some(token.into())
+        );
+        assert!(auth.client_certificate_data.is_none() && auth.password.is_none() && auth.impersonate.is_none());
+        assert!(matches!(
+            settled(json!({"client-certificate-data": "Y2VydA=="}), Trust::HandedOver),
+            Err(CredentialError::NoInlineToken(_))
+        ));
+    }
+
+    #[test]
+    fn a_token_file_is_read_trimmed_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "file-token-123\n").unwrap();
+        let auth = settled(json!({"tokenFile": file.display().to_string()}), Trust::Operator).unwrap();
+        assert_eq!(auth.token.unwrap().expose_secret(), "file-token-123");
+        assert!(auth.token_file.is_none());
+    }
+}
