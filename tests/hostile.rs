@@ -296,3 +296,222 @@ fn request_timeout_bounds_a_trickled_body() {
 fn request_timeout_bounds_headers_without_a_body() {
     request_timeout_bounds(|_| Reply::headers_then_hang(201, "application/json"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// d. Tokens that cannot be sent in an HTTP header.
+
+/// User entries (YAML) whose token is no valid header value, each still a JWT to `inspect`.
+fn header_invalid_tokens() -> Vec<(&'static str, String)> {
+    let token = hostile::jwt(&hostile::bound_claims("ns", "sa"));
+    vec![
+        // `token: |` keeps the line break: the token ends with "\n".
+        ("a block scalar", format!("token: |\n  {token}")),
+        ("a space and a newline inside", format!("token: \"{token}x y\\nz\"")),
+        ("a control character", format!("token: \"{token}\\u0001x\"")),
+    ]
+}
+
+/// A kubeconfig whose source user "hostile" holds `user`, with a managed context "managed"
+/// that uses that same user and records a Secret-based token issued through "hostile".
+fn managed_config(server: &Hostile, home: &Home, rel: &str, user: &str, managed_user: &str) -> std::path::PathBuf {
+    let record = json!({
+        "namespace": "ns", "serviceAccount": "sa", "tokenType": "secret",
+        "secretName": "sa-token-x", "expiresAt": null, "sourceContext": "hostile",
+    });
+    server.kubeconfig_with(
+        home,
+        rel,
+        user,
+        &hostile::managed_context("managed", "hostile", managed_user, "ns", &record),
+        "",
+    )
+}
+
+fn header_invalid_token_refused(command: &[&str]) {
+    for (what, user) in header_invalid_tokens() {
+        let server = Hostile::start(hostile::cluster_like);
+        let home = Home::new();
+        let config = managed_config(&server, &home, "config", &user, "hostile");
+        let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        args.extend(["--kubeconfig".into(), config.display().to_string()]);
+        let out = satoken_bounded(&home, &args);
+        failed(&out);
+        stderr_has(&out, "cannot be sent in an HTTP header");
+        no_requests(&server, &out);
+        let _ = what;
+    }
+}
+
+#[test]
+fn create_refuses_a_token_that_is_no_header_value() {
+    header_invalid_token_refused(&["sa", "-n", "ns"]);
+}
+
+#[test]
+fn inspect_verify_refuses_a_token_that_is_no_header_value() {
+    header_invalid_token_refused(&["inspect", "managed", "--verify"]);
+}
+
+#[test]
+fn refresh_refuses_a_token_that_is_no_header_value() {
+    header_invalid_token_refused(&["refresh", "managed"]);
+}
+
+#[test]
+fn revoke_refuses_a_token_that_is_no_header_value() {
+    header_invalid_token_refused(&["revoke", "managed"]);
+}
+
+#[test]
+fn completion_survives_a_token_that_is_no_header_value() {
+    for (what, user) in header_invalid_tokens() {
+        let server = Hostile::start(hostile::cluster_like);
+        let home = Home::new();
+        let config = server.kubeconfig(&home, "config", &user);
+        let config = config.display().to_string();
+        let out = satoken_bounded(&home, ["__complete", "--", "--kubeconfig", &config, "-n", "ns", ""]);
+        no_panic(&out);
+        assert!(out.run.success(), "{what}:\n{out}");
+        let candidates: Vec<String> = out.run.stdout_text().lines().map(str::to_string).collect();
+        assert!(
+            candidates.iter().all(|l| l.starts_with(':')),
+            "{what}: candidates offered: {candidates:?}"
+        );
+        no_requests(&server, &out);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// e. Plain HTTP.
+
+#[test]
+fn a_plain_http_server_flag_is_warned_about() {
+    let tls = Hostile::start(hostile::cluster_like);
+    let plain = Hostile::plain(hostile::cluster_like);
+    let home = Home::new();
+    let config = tls.kubeconfig(&home, "config", &format!("token: {OPERATOR_TOKEN}"));
+    let mut args = create_args(&config);
+    args.extend(["--server".into(), plain.url()]);
+    let out = satoken_bounded(&home, args);
+    succeeded(&out);
+    stderr_has(&out, "warning:");
+    stderr_has(&out, "unencrypted");
+}
+
+#[test]
+fn a_plain_http_source_cluster_is_warned_about() {
+    let plain = Hostile::plain(hostile::cluster_like);
+    let home = Home::new();
+    let config = plain.kubeconfig(&home, "config", &format!("token: {OPERATOR_TOKEN}"));
+    let out = satoken_bounded(&home, create_args(&config));
+    succeeded(&out);
+    assert!(!plain.requests().is_empty(), "the plain server was not used:\n{out}");
+    stderr_has(&out, "warning:");
+    stderr_has(&out, "unencrypted");
+}
+
+// ---------------------------------------------------------------------------------------------
+// f. Terminal injection.
+
+const INJECTION: &str = "\u{1b}]0;pwned\u{7}\u{7}\nSubject: system:admin";
+
+/// No ESC or BEL byte, and no line that a hostile value started.
+fn shows_no_raw_controls(b: &Bounded, what: &str) {
+    for (stream, bytes) in [("stdout", &b.run.output.stdout), ("stderr", &b.run.output.stderr)] {
+        assert!(
+            !bytes.iter().any(|&c| c == 0x1b || c == 0x07),
+            "{what}: raw ESC/BEL on {stream}:\n{b}"
+        );
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.trim_start().starts_with("Subject: system:admin")),
+            "{what}: a forged line on {stream}:\n{b}"
+        );
+    }
+}
+
+#[test]
+fn hostile_claims_are_shown_escaped() {
+    let mut claims = hostile::bound_claims("ns", "sa");
+    let sub = format!("system:serviceaccount:ns:sa{INJECTION}");
+    claims["sub"] = json!(sub);
+    claims["iss"] = json!(format!("issuer{INJECTION}"));
+    claims["jti"] = json!(format!("jti{INJECTION}"));
+    let token = hostile::jwt(&claims);
+    let expiry = hostile::rfc3339(&claims);
+    let server = Hostile::start(move |r| {
+        if r.path().ends_with("/token") {
+            hostile::token_request(&token, &expiry)
+        } else {
+            hostile::cluster_like(r)
+        }
+    });
+    let home = Home::new();
+    let config = server.kubeconfig(&home, "config", &format!("token: {OPERATOR_TOKEN}"));
+    let config_arg = config.display().to_string();
+    let mut args = create_args(&config);
+    args.push("--merge".into());
+    let out = satoken_bounded(&home, args);
+    succeeded(&out);
+    shows_no_raw_controls(&out, "create --merge");
+    let context = "hostile/ns/sa";
+    for args in [
+        vec!["list", "--kubeconfig", &config_arg],
+        vec!["list", "-o", "wide", "--kubeconfig", &config_arg],
+        vec!["inspect", context, "--kubeconfig", &config_arg],
+    ] {
+        let out = satoken_bounded(&home, &args);
+        succeeded(&out);
+        shows_no_raw_controls(&out, &args.join(" "));
+    }
+    let out = satoken_bounded(&home, ["inspect", context, "-o", "json", "--kubeconfig", &config_arg]);
+    succeeded(&out);
+    let shown: Value = serde_json::from_str(&out.run.stdout_text()).unwrap_or_else(|e| panic!("{e}:\n{out}"));
+    assert_eq!(shown["subject"], json!(sub), "{out}");
+    assert_eq!(shown["issuer"], claims["iss"], "{out}");
+    let out = satoken_bounded(&home, ["list", "-o", "json", "--kubeconfig", &config_arg]);
+    succeeded(&out);
+    let _: Value = serde_json::from_str(&out.run.stdout_text()).unwrap_or_else(|e| panic!("{e}:\n{out}"));
+}
+
+#[test]
+fn hostile_context_names_and_records_are_shown_escaped() {
+    let server = Hostile::start(hostile::cluster_like);
+    let home = Home::new();
+    let name = format!("evil{INJECTION}");
+    let mut claims = hostile::bound_claims("ns", "sa");
+    claims["kubernetes.io"]["pod"] = json!({"name": format!("pod{INJECTION}"), "uid": "u"});
+    let record = json!({
+        "namespace": format!("ns{INJECTION}"), "serviceAccount": format!("sa{INJECTION}"),
+        "tokenType": "secret", "secretName": format!("secret{INJECTION}"),
+        "audiences": [format!("aud{INJECTION}")],
+        "expiresAt": null, "sourceContext": format!("source{INJECTION}"),
+    });
+    let config = server.kubeconfig_with(
+        &home,
+        "config",
+        &format!("token: {OPERATOR_TOKEN}"),
+        &hostile::managed_context(&name, "hostile", "evil-user", "ns", &record),
+        &hostile::user_item("evil-user", &json!({"token": hostile::jwt(&claims)})),
+    );
+    let config_arg = config.display().to_string();
+    for args in [
+        vec!["list", "--kubeconfig", &config_arg],
+        vec!["list", "-o", "wide", "--kubeconfig", &config_arg],
+        vec!["inspect", &name, "--kubeconfig", &config_arg],
+    ] {
+        let out = satoken_bounded(&home, &args);
+        succeeded(&out);
+        shows_no_raw_controls(&out, &args.join(" ").escape_debug().to_string());
+    }
+    let out = satoken_bounded(&home, ["list", "-o", "json", "--kubeconfig", &config_arg]);
+    succeeded(&out);
+    let rows: Value = serde_json::from_str(&out.run.stdout_text()).unwrap_or_else(|e| panic!("{e}:\n{out}"));
+    assert!(rows.to_string().contains(&json!(name).to_string()), "{out}");
+    let out = satoken_bounded(&home, ["inspect", &name, "-o", "json", "--kubeconfig", &config_arg]);
+    succeeded(&out);
+    let shown: Value = serde_json::from_str(&out.run.stdout_text()).unwrap_or_else(|e| panic!("{e}:\n{out}"));
+    assert_eq!(shown["context"], json!(name), "{out}");
+}
