@@ -156,7 +156,7 @@ fn create_args(config: &std::path::Path) -> Vec<String> {
 // a. Credentials in errors.
 
 fn operator_token_hidden_from_echo(reply: fn(&Request) -> Reply) {
-    let server = Hostile::start(move |r| reply(r));
+    let server = Hostile::start(reply);
     let home = Home::new();
     let config = server.kubeconfig(&home, "config", &format!("token: {OPERATOR_TOKEN}"));
     let out = satoken_bounded(&home, create_args(&config));
@@ -270,7 +270,7 @@ fn a_64_mib_error_body_does_not_reach_the_terminal() {
 // c. Time.
 
 fn request_timeout_bounds(reply: fn(&Request) -> Reply) {
-    let server = Hostile::start(move |r| reply(r));
+    let server = Hostile::start(reply);
     let home = Home::new();
     let config = server.kubeconfig(&home, "config", &format!("token: {OPERATOR_TOKEN}"));
     let mut args = create_args(&config);
@@ -331,6 +331,7 @@ fn header_invalid_token_refused(command: &[&str]) {
     for (what, user) in header_invalid_tokens() {
         let server = Hostile::start(hostile::cluster_like);
         let home = Home::new();
+        println!("a token with {what}"); // shown with a failure
         let config = managed_config(&server, &home, "config", &user, "hostile");
         let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
         args.extend(["--kubeconfig".into(), config.display().to_string()]);
@@ -338,7 +339,6 @@ fn header_invalid_token_refused(command: &[&str]) {
         failed(&out);
         stderr_has(&out, "cannot be sent in an HTTP header");
         no_requests(&server, &out);
-        let _ = what;
     }
 }
 
@@ -514,4 +514,308 @@ fn hostile_context_names_and_records_are_shown_escaped() {
     succeeded(&out);
     let shown: Value = serde_json::from_str(&out.run.stdout_text()).unwrap_or_else(|e| panic!("{e}:\n{out}"));
     assert_eq!(shown["context"], json!(name), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// g. Exec credential plugins.
+
+fn exec_user(command: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let user = json!({"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "command": command,
+        "args": args,
+        "env": env.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
+        "interactiveMode": "Never",
+    }});
+    user.to_string()
+}
+
+fn exec_credential(token: &str) -> String {
+    json!({
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {"token": token},
+    })
+    .to_string()
+}
+
+#[test]
+fn a_failing_exec_plugin_shows_what_kubectl_shows_and_no_secret() {
+    let server = Hostile::start(hostile::cluster_like);
+    let home = Home::new();
+    let plugin = write_script(
+        &home,
+        "plugin.sh",
+        &format!(
+            "echo '{}'\necho plugin-stderr-line >&2\nexit 1\n",
+            exec_credential("STDOUT-SECRET-789")
+        ),
+    );
+    let user = exec_user(
+        &plugin,
+        &["--oidc-client-secret=ARG-SECRET-123"],
+        &[("VAULT_TOKEN", "ENV-SECRET-456")],
+    );
+    let config = server.kubeconfig(&home, "config", &user);
+    let out = satoken_bounded(&home, create_args(&config));
+    failed(&out);
+    stderr_has(&out, "exec: executable");
+    stderr_has(&out, "failed with exit code 1");
+    stderr_has(&out, "plugin-stderr-line");
+    for secret in ["ARG-SECRET-123", "ENV-SECRET-456", "STDOUT-SECRET-789"] {
+        hides_on_stderr(&out, secret, secret.len(), "stderr");
+    }
+    no_requests(&server, &out);
+}
+
+#[test]
+fn a_working_exec_plugin_token_is_sent_and_the_plugin_gets_exec_info() {
+    let server = Hostile::start(hostile::cluster_like);
+    let home = Home::new();
+    let info = home.path("exec-info.json");
+    let plugin = write_script(
+        &home,
+        "plugin.sh",
+        &format!(
+            "printf '%s' \"$KUBERNETES_EXEC_INFO\" > '{}'\necho '{}'\n",
+            info.display(),
+            exec_credential("exec-plugin-token-T1")
+        ),
+    );
+    let config = server.kubeconfig(&home, "config", &exec_user(&plugin, &[], &[]));
+    let out = satoken_bounded(&home, create_args(&config));
+    succeeded(&out);
+    let requests = server.requests();
+    assert!(!requests.is_empty(), "no request:\n{out}");
+    for r in &requests {
+        assert_eq!(r.authorization(), Some("Bearer exec-plugin-token-T1"), "{r:#?}");
+    }
+    let text = std::fs::read_to_string(&info).unwrap_or_else(|e| panic!("the plugin wrote no exec info ({e}):\n{out}"));
+    let info: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("KUBERNETES_EXEC_INFO {text:?}: {e}"));
+    assert_eq!(info["kind"], "ExecCredential", "{info}");
+    assert_eq!(info["spec"]["interactive"], false, "{info}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// h. Code run from a kubeconfig: the removed gcp and azure auth-providers.
+
+fn removed_auth_provider_refused(provider: &str, message: &str) {
+    let commands: [&[&str]; 4] = [
+        &["sa", "-n", "ns"],
+        &["inspect", "managed", "--verify"],
+        &["refresh", "managed"],
+        &["revoke", "managed"],
+    ];
+    for command in commands {
+        let server = Hostile::start(hostile::cluster_like);
+        let home = Home::new();
+        let marker = home.path("plugin-ran");
+        let script = write_script(
+            &home,
+            "provider.sh",
+            &format!(
+                "touch '{}'\necho '{{\"access_token\":\"provider-token\",\"token_expiry\":\"2099-01-01T00:00:00Z\"}}'\n",
+                marker.display()
+            ),
+        );
+        let provider_entry = json!({"name": provider, "config": {
+            "cmd-path": script, "cmd-args": "config config-helper --format=json",
+            "token-key": "{.access_token}", "expiry-key": "{.token_expiry}",
+            "environment": "AzurePublicCloud", "apiserver-id": "a", "client-id": "c", "tenant-id": "t",
+        }});
+        // The managed context's own user carries a JWT too, so that inspect gets as far as --verify.
+        let managed_user =
+            json!({"token": hostile::jwt(&hostile::bound_claims("ns", "sa")), "auth-provider": provider_entry});
+        let record = json!({
+            "namespace": "ns", "serviceAccount": "sa", "tokenType": "secret",
+            "secretName": "sa-token-x", "expiresAt": null, "sourceContext": "hostile",
+        });
+        let config = server.kubeconfig_with(
+            &home,
+            "config",
+            &json!({"auth-provider": provider_entry}).to_string(),
+            &hostile::managed_context("managed", "hostile", "managed-user", "ns", &record),
+            &hostile::user_item("managed-user", &managed_user),
+        );
+        let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        args.extend(["--kubeconfig".into(), config.display().to_string()]);
+        let out = satoken_bounded(&home, &args);
+        no_panic(&out);
+        assert!(!marker.exists(), "{provider} cmd-path was run by {command:?}:\n{out}");
+        no_requests(&server, &out);
+        failed(&out);
+        stderr_has(&out, message);
+    }
+}
+
+#[test]
+fn the_gcp_auth_provider_is_refused_everywhere() {
+    removed_auth_provider_refused("gcp", "The gcp auth plugin has been removed");
+}
+
+#[test]
+fn the_azure_auth_provider_is_refused_everywhere() {
+    removed_auth_provider_refused("azure", "The azure auth plugin has been removed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// i. Handed-over files: inspect --file F --verify uses only an inline token.
+
+fn handed_over(field: &str, extra: impl Fn(&Home, &std::path::Path) -> Value) {
+    let server = Hostile::start(hostile::cluster_like);
+    let home = Home::new();
+    let marker = home.path("ran");
+    let mut user = extra(&home, &marker);
+    user["token"] = json!(hostile::jwt(&hostile::bound_claims("ns", "sa")));
+    let file = server.kubeconfig(&home, "handed-over.kubeconfig", &user.to_string());
+    let out = satoken_bounded(
+        &home,
+        [
+            "inspect".to_string(),
+            "--file".into(),
+            file.display().to_string(),
+            "--verify".into(),
+        ],
+    );
+    no_panic(&out);
+    assert!(!marker.exists(), "something from the handed-over file was run:\n{out}");
+    no_requests(&server, &out);
+    failed(&out);
+    stderr_has(&out, "refusing");
+    stderr_has(&out, field);
+}
+
+fn touching_script(home: &Home, marker: &std::path::Path) -> String {
+    write_script(
+        home,
+        "run.sh",
+        &format!(
+            "touch '{}'\necho '{}'\n",
+            marker.display(),
+            exec_credential("from-the-plugin")
+        ),
+    )
+}
+
+#[test]
+fn a_handed_over_exec_entry_is_refused() {
+    handed_over("exec", |home, marker| {
+        serde_json::from_str(&exec_user(&touching_script(home, marker), &[], &[])).expect("json")
+    });
+}
+
+#[test]
+fn a_handed_over_auth_provider_is_refused() {
+    handed_over("auth-provider", |home, marker| {
+        json!({"auth-provider": {"name": "oidc", "config": {
+            "cmd-path": touching_script(home, marker),
+            "idp-issuer-url": "https://127.0.0.1:1", "client-id": "x", "id-token": "x.y.z",
+        }}})
+    });
+}
+
+#[test]
+fn a_handed_over_token_file_is_refused() {
+    handed_over("tokenFile", |home, _| {
+        let path = home.path("operator-token");
+        std::fs::write(&path, "operator-token-from-a-file").expect("write");
+        json!({"tokenFile": path})
+    });
+}
+
+#[test]
+fn handed_over_client_certificate_paths_are_refused() {
+    handed_over("client-certificate", |home, _| {
+        let pki = hostile::pki();
+        let (cert, key) = (home.path("operator.crt"), home.path("operator.key"));
+        std::fs::write(&cert, &pki.client_cert_pem).expect("write");
+        std::fs::write(&key, &pki.client_key_pem).expect("write");
+        json!({"client-certificate": cert, "client-key": key})
+    });
+}
+
+#[test]
+fn a_handed_over_inline_token_is_all_that_is_sent() {
+    let server = Hostile::start(hostile::cluster_like);
+    let home = Home::new();
+    let token = hostile::jwt(&hostile::bound_claims("ns", "sa"));
+    let file = server.kubeconfig(&home, "handed-over.kubeconfig", &format!("token: {token}"));
+    let out = satoken_bounded(
+        &home,
+        [
+            "inspect".to_string(),
+            "--file".into(),
+            file.display().to_string(),
+            "--verify".into(),
+        ],
+    );
+    succeeded(&out);
+    let requests = server.requests();
+    assert!(!requests.is_empty(), "--verify sent nothing:\n{out}");
+    for r in &requests {
+        assert_eq!(r.authorization(), Some(format!("Bearer {token}").as_str()), "{r:#?}");
+        assert!(!r.client_cert, "a client certificate was sent: {r:#?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// j. Completion and slow exec plugins.
+
+fn alive(pid: &str) -> bool {
+    // A zombie has ended; only its parent has not collected it yet.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()) != Some("Z"),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn completion_leaves_no_plugin_process_behind_and_starts_it_once() {
+    let server = Hostile::start(hostile::cluster_like);
+    let home = Home::new();
+    let (pids, count) = (home.path("plugin.pids"), home.path("plugin.count"));
+    let plugin = write_script(
+        &home,
+        "slow-plugin.sh",
+        &format!(
+            "echo started >> '{count}'\necho $$ >> '{pids}'\nsleep 300 &\necho $! >> '{pids}'\nsleep 30 &\necho $! >> '{pids}'\nwait $!\necho '{}'\n",
+            exec_credential("slow-token"),
+            count = count.display(),
+            pids = pids.display(),
+        ),
+    );
+    let config = server.kubeconfig(&home, "config", &exec_user(&plugin, &[], &[]));
+    let config = config.display().to_string();
+    let out = satoken_bounded(&home, ["__complete", "--", "--kubeconfig", &config, "-n", "ns", ""]);
+    let recorded: Vec<String> = std::fs::read_to_string(&pids)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    // Ending a process is not instant: a second of grace before they must be gone.
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    while recorded.iter().any(|p| alive(p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left: Vec<&String> = recorded.iter().filter(|p| alive(p)).collect();
+    for pid in &left {
+        let _ = std::process::Command::new("kill").args(["-9", pid.as_str()]).status();
+    }
+    no_panic(&out);
+    assert!(out.run.success(), "{out}");
+    assert!(
+        out.elapsed < Duration::from_secs(5),
+        "completion took {:?}:\n{out}",
+        out.elapsed
+    );
+    assert!(!recorded.is_empty(), "the plugin never started:\n{out}");
+    let starts = std::fs::read_to_string(&count).unwrap_or_default().lines().count();
+    assert!(
+        starts <= 1,
+        "the plugin was started {starts} times in one completion:\n{out}"
+    );
+    assert!(
+        left.is_empty(),
+        "plugin processes still alive after completion: {left:?}\n{out}"
+    );
 }
