@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use base64::Engine;
 
+pub mod hostile;
+
 /// The real kubectl the generated kubeconfigs are checked with.
 pub const KUBECTL: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
 
