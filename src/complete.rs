@@ -432,16 +432,12 @@ impl Live {
         Chain::load(rules).ok()
     }
 
-    /// Names of a list from the cluster of the target context, or nothing when the deadline
-    /// passes or anything fails.
     /// The names of a list from the cluster of the target context, or nothing when the
     /// deadline passes or anything fails.
     ///
-    /// The request runs on a thread of its own, waited for until the deadline: an exec
-    /// credential plugin runs synchronously inside kube and cannot be interrupted (a slow
-    /// `aws eks get-token`, a login waiting for a browser), so a timer in the same runtime
-    /// would not fire. A thread still running at the deadline is left behind; the process
-    /// exits right after printing.
+    /// The lookup is given up at the deadline: a credential plugin runs as a child of this
+    /// process (`credentials`), so giving up kills it and everything it started, and a
+    /// slow `aws eks get-token` or a login waiting for a browser leaves nothing behind.
     fn list<K>(&self, target: &Target, api: fn(kube::Client, &str) -> kube::Api<K>) -> Vec<String>
     where
         K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
@@ -461,32 +457,26 @@ impl Live {
             .clone()
             .or_else(|| source.namespace.clone())
             .unwrap_or_else(|| "default".to_string());
-        let (send, receive) = std::sync::mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("complete-lookup".into())
-            .spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                    return;
-                };
-                let names = runtime.block_on(async {
-                    let client = source.client(&chain, Some(remaining), Trust::Completion).await.ok()?;
-                    let list = api(client, &namespace)
-                        .list_metadata(&kube::api::ListParams::default())
-                        .await
-                        .ok()?;
-                    Some(
-                        list.items
-                            .into_iter()
-                            .filter_map(|o| o.metadata.name)
-                            .collect::<Vec<_>>(),
-                    )
-                });
-                let _ = send.send(names.unwrap_or_default());
-            });
-        if spawned.is_err() {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
             return Vec::new();
-        }
-        receive.recv_timeout(remaining).unwrap_or_default()
+        };
+        let lookup = async {
+            let client = source.client(&chain, Some(remaining), Trust::Completion).await.ok()?;
+            let list = api(client, &namespace)
+                .list_metadata(&kube::api::ListParams::default())
+                .await
+                .ok()?;
+            Some(
+                list.items
+                    .into_iter()
+                    .filter_map(|o| o.metadata.name)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let names = runtime.block_on(async { tokio::time::timeout(remaining, lookup).await.ok().flatten() });
+        // A name lookup still running on a blocking thread is not waited for.
+        runtime.shutdown_background();
+        names.unwrap_or_default()
     }
 }
 

@@ -288,6 +288,8 @@ impl CreateOptions {
         if let Some(server) = &args.server {
             cluster.server = server.clone();
         }
+        // The handed-out kubeconfig will send its token to this server.
+        source::warn_plain_http(&cluster.server, "the issued token and every request made with it");
         if let Some(path) = &args.certificate_authority {
             // An explicit CA means "verify with this one".
             cluster.ca_data = Some(source::read_ca_flag(path)?);
@@ -560,7 +562,7 @@ impl CreateOptions {
                     .find(|(s, _, _)| *s == Section::Contexts)
                     .map(|(_, _, f)| f.clone());
                 let file = file.unwrap_or_else(|| self.chain.rules.destination());
-                let _ = writeln!(stderr, "Context {context:?} written to {}.", file.display());
+                let _ = writeln!(stderr, "Context {context:?} written to {}.", display(&file));
                 if self.args.set_current {
                     let _ = writeln!(stderr, "Switched to context {context:?}.");
                 }
@@ -620,17 +622,20 @@ pub(crate) fn name_taken(e: KubeconfigError) -> CreateError {
 }
 
 fn display(path: &Path) -> String {
-    std::path::absolute(path)
-        .unwrap_or_else(|_| PathBuf::from(path))
-        .display()
-        .to_string()
+    let path = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+    crate::escape::line(&path.display().to_string())
 }
 
 /// The one line on stderr after issuing: who, what, until when; and a warning when the
 /// server granted less than was asked (managed clusters cap lifetimes silently).
 fn report(stderr: &mut impl Write, issued: &IssuedToken, now: Timestamp) {
+    // The subject comes from the token's claims, which the server wrote: shown escaped.
     let what = match &issued.secret_name {
-        Some(secret) => format!("{} token (Secret {secret})", issued.token_type.as_str()),
+        Some(secret) => format!(
+            "{} token (Secret {})",
+            issued.token_type.as_str(),
+            crate::escape::line(secret)
+        ),
         None => format!("{} token", issued.token_type.as_str()),
     };
     let expiry = match issued.expires {
@@ -641,7 +646,11 @@ fn report(stderr: &mut impl Write, issued: &IssuedToken, now: Timestamp) {
         ),
         None => "never expires".to_string(),
     };
-    let _ = writeln!(stderr, "Issued a {what} for {}, {expiry}.", issued.subject);
+    let _ = writeln!(
+        stderr,
+        "Issued a {what} for {}, {expiry}.",
+        crate::escape::line(&issued.subject)
+    );
     if let Some((requested, granted)) = issued.shortened {
         let _ = writeln!(
             stderr,

@@ -243,28 +243,27 @@ fn warn_if_plain_http(kubeconfig: &kube::config::Kubeconfig, context: &str) {
         .and_then(|k| k.cluster.as_ref())
         .and_then(|k| k.server.clone());
     if let Some(server) = cluster {
-        warn_plain_http(&server, &format!("context {context:?}'s credentials"));
+        warn_plain_http(&server, &format!("the credentials of context {context:?}"));
     }
 }
 
-/// Warns on stderr, once per server and process, that `what` goes to `server` unencrypted.
+/// Warns on stderr, once per process, that `what` goes to `server` unencrypted.
 pub fn warn_plain_http(server: &str, what: &str) {
     static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     if !server.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://")) {
         return;
     }
+    let line = format!(
+        "warning: {} uses plain http: {what} travel unencrypted, readable by anyone on the way; use an https:// server",
+        crate::escape::line(server)
+    );
     let Ok(mut warned) = WARNED.lock() else {
         return;
     };
-    if warned.iter().any(|w| w == server) {
-        return;
+    if !warned.contains(&line) {
+        let _ = writeln!(std::io::stderr(), "{line}");
+        warned.push(line);
     }
-    warned.push(server.to_string());
-    let _ = writeln!(
-        std::io::stderr(),
-        "warning: {} uses plain http: {what} are sent unencrypted; use an https:// server",
-        crate::escape::line(server)
-    );
 }
 
 /// Reads a `--certificate-authority` file as `certificate-authority-data`.

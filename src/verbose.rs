@@ -28,7 +28,12 @@ pub fn enabled(level: u8) -> bool {
 /// never a value read from a kubeconfig user entry or a server body.
 pub fn log(level: u8, message: fmt::Arguments<'_>) {
     if enabled(level) {
-        let _ = writeln!(std::io::stderr(), "verbose: {message}");
+        // Paths and names may come from the environment or a kubeconfig: shown escaped.
+        let _ = writeln!(
+            std::io::stderr(),
+            "verbose: {}",
+            crate::escape::line(&message.to_string())
+        );
     }
 }
 

@@ -11,6 +11,7 @@ use super::LifecycleError;
 use crate::cli::{InspectArgs, InspectFormat};
 use crate::credentials::Trust;
 use crate::duration;
+use crate::escape;
 use crate::handout::rfc3339;
 use crate::jwt::{self, Claims};
 use crate::kubeconfig::{Chain, LoadingRules, Section};
@@ -141,12 +142,12 @@ pub async fn inspect(args: &InspectArgs, stdout: &mut impl Write) -> Result<(), 
             let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
             let mut out: String = lines
                 .iter()
-                .map(|(k, v)| format!("{:<width$} {v}\n", format!("{k}:")))
+                .map(|(k, v)| format!("{:<width$} {}\n", format!("{k}:"), escape::line(v)))
                 .collect();
             if let Some((_, namespace, rules)) = &verified {
-                out.push_str(&format!("May, in namespace {namespace}:\n"));
+                out.push_str(&format!("May, in namespace {}:\n", escape::line(namespace)));
                 for rule in rules {
-                    out.push_str(&format!("  {rule}\n"));
+                    out.push_str(&format!("  {}\n", escape::line(rule)));
                 }
             }
             out

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{LifecycleError, Managed, managed_contexts};
 use crate::cli::{ListArgs, ListFormat};
 use crate::duration;
+use crate::escape;
 use crate::handout::rfc3339;
 use crate::jwt;
 use crate::kubeconfig::{Chain, LoadingRules};
@@ -104,7 +105,8 @@ fn table(rows: &[ListRow], wide: bool) -> String {
                 r.source_context.clone(),
             ]);
         }
-        lines.push(line);
+        // Names and record fields come from a kubeconfig: shown escaped, one line each.
+        lines.push(line.iter().map(|cell| escape::line(cell)).collect());
     }
     let columns = lines[0].len();
     let widths: Vec<usize> = (0..columns)
