@@ -45,3 +45,21 @@ fn lean_loading_does_not_hide_an_entry_that_does_not_parse() {
         );
     }
 }
+
+#[path = "../fuzz/properties/user_entry_headers.rs"]
+mod user_entry_headers;
+
+/// The corpus of the `user_entry_headers` fuzz target (seeds and what the runs in SECURITY.md
+/// kept) replayed through the same property: a user entry never panics on its way to request
+/// headers, and a client is built only for a token that fits in a header.
+#[test]
+fn the_user_entry_corpus_never_panics_on_its_way_to_headers() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/user_entry_headers");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).expect("corpus dir") {
+        let path = entry.expect("corpus entry").path();
+        user_entry_headers::check(&std::fs::read(&path).expect("corpus file"));
+        replayed += 1;
+    }
+    assert!(replayed >= 10, "the corpus in {} is missing", dir.display());
+}

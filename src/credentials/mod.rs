@@ -101,6 +101,15 @@ pub async fn settle(kubeconfig: &mut Kubeconfig, context: &str, trust: Trust) ->
         *auth = handed_over(&user, auth)?;
     }
     refuse_removed_providers(auth)?;
+    // kube sends an oidc provider's id-token as the bearer token.
+    if let Some(id_token) = auth
+        .auth_provider
+        .as_ref()
+        .filter(|p| p.name == "oidc")
+        .and_then(|p| p.config.get("id-token"))
+    {
+        check_header(&user, id_token, " (the id-token of its oidc auth-provider)")?;
+    }
     if let Some(exec) = auth.exec.take() {
         let attended = match trust {
             Trust::Completion => Attended::Background,
@@ -277,6 +286,16 @@ mod tests {
             assert!(matches!(err, CredentialError::NotAHeader { .. }), "{bad:?}: {err}");
         }
         assert!(settled(json!({"token": "abc.def-ghi_jkl"}), Trust::Operator).is_ok());
+    }
+
+    #[test]
+    fn an_oidc_id_token_is_checked_like_a_token() {
+        let err = settled(
+            json!({"auth-provider": {"name": "oidc", "config": {"id-token": "id\ntoken"}}}),
+            Trust::Operator,
+        )
+        .unwrap_err();
+        assert!(matches!(err, CredentialError::NotAHeader { .. }), "{err}");
     }
 
     #[test]
