@@ -73,7 +73,7 @@ impl Claims {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the token is not a JWT ({0})")]
-pub struct NotAJwt(&'static str);
+pub struct NotAJwt(pub(crate) &'static str);
 
 /// Decodes the payload of a JWT. The error never contains the token.
 pub fn claims(token: &str) -> Result<Claims, NotAJwt> {

@@ -819,3 +819,34 @@ fn completion_leaves_no_plugin_process_behind_and_starts_it_once() {
         "plugin processes still alive after completion: {left:?}\n{out}"
     );
 }
+
+/// A server that issues a token no client could send (a line break at its end) gets an error,
+/// not a kubeconfig holding it; the token is not shown.
+#[test]
+fn an_issued_token_that_is_no_header_value_is_refused() {
+    let claims = hostile::bound_claims("ns", "sa");
+    let token = format!("{}\n", hostile::jwt(&claims));
+    let expiry = hostile::rfc3339(&claims);
+    let shown = token.trim_end().to_string();
+    let server = Hostile::start(move |r| {
+        if r.path().ends_with("/token") {
+            hostile::token_request(&token, &expiry)
+        } else {
+            hostile::cluster_like(r)
+        }
+    });
+    let home = Home::new();
+    let config = server.kubeconfig(&home, "config", &format!("token: {OPERATOR_TOKEN}"));
+    let before = std::fs::read(&config).expect("read kubeconfig");
+    let mut args = create_args(&config);
+    args.push("--merge".into());
+    let out = satoken_bounded(&home, args);
+    failed(&out);
+    stderr_has(&out, "no client could send it");
+    hides_on_stderr(&out, &shown, 16, "stderr");
+    assert_eq!(
+        std::fs::read(&config).expect("read kubeconfig"),
+        before,
+        "the kubeconfig changed"
+    );
+}

@@ -30,6 +30,13 @@ impl IssuedToken {
         fallback_subject: String,
         requested_seconds: Option<i64>,
     ) -> Result<Self, jwt::NotAJwt> {
+        // From here on no message may show it (a server could echo it back).
+        crate::redact::remember(&token);
+        if !crate::credentials::is_header_safe(&token) {
+            return Err(jwt::NotAJwt(
+                "it holds a line break or a control character, so no client could send it",
+            ));
+        }
         let claims = jwt::claims(&token)?;
         let expires = claims.exp.and_then(|exp| Timestamp::from_second(exp).ok());
         let granted = claims.exp.zip(claims.iat).map(|(exp, iat)| exp - iat);
