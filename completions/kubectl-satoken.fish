@@ -114,7 +114,7 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -l
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -s o -l output -d 'Output format (default: a table)' -r -f -a "wide\t'More columns: Secret, audiences, source context'
 json\t''"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l file -d 'Read this kubeconfig file alone (for example one handed to you)' -r -F
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l file -d 'Read this kubeconfig file alone (for example one handed to you). With --verify only its inline token is sent, to its own server; a user entry that would run a command (exec, auth-provider) or send a local credential (tokenFile, client-certificate, client-key) is refused' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -s o -l output -d 'Output format (default: text)' -r -f -a "json\t''"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r

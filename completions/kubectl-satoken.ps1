@@ -122,7 +122,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
             break
         }
         'kubectl-satoken;inspect' {
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read this kubeconfig file alone (for example one handed to you)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read this kubeconfig file alone (for example one handed to you). With --verify only its inline token is sent, to its own server; a user entry that would run a command (exec, auth-provider) or send a local credential (tokenFile, client-certificate, client-key) is refused')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (default: text)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (default: text)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)')

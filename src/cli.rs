@@ -171,7 +171,10 @@ pub struct InspectArgs {
     #[arg(value_name = "CONTEXT")]
     pub context: Option<String>,
 
-    /// Read this kubeconfig file alone (for example one handed to you)
+    /// Read this kubeconfig file alone (for example one handed to you). With --verify only its
+    /// inline token is sent, to its own server; a user entry that would run a command (exec,
+    /// auth-provider) or send a local credential (tokenFile, client-certificate, client-key) is
+    /// refused
     #[arg(long, value_name = "KUBECONFIG", conflicts_with = "kubeconfig")]
     pub file: Option<PathBuf>,
 
