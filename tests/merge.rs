@@ -369,6 +369,97 @@ fn a_held_lock_makes_the_merge_wait_then_fail_naming_the_lock_file_with_nothing_
         .stderr_has("file exists");
 }
 
+/// Runs `cmd` for at most 20 s: a command that would hang is killed and the test fails,
+/// instead of the test run hanging with it.
+fn run_bounded(cmd: &mut std::process::Command) -> support::Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    let command = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after 20 s, killed: {command}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    };
+    support::Run { command, output }
+}
+
+/// A FIFO, a link to /dev/zero or a directory planted at `<kubeconfig>.lock` is a lock that
+/// is not ours: a merge waits for it up to --lock-timeout and then fails naming it, without
+/// hanging (a FIFO opened for reading waits for a writer forever) or growing without bound
+/// (a link to /dev/zero read whole); `list`, which only reads, is delayed at most briefly.
+#[test]
+fn a_fifo_link_or_directory_at_the_lock_path_is_a_foreign_lock_that_never_hangs() {
+    let ns = Namespace::new("planted-lock");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    for kind in ["fifo", "zero", "dir"] {
+        let home = Home::new();
+        let config = home.admin_config(".kube/config");
+        let lock = PathBuf::from(format!("{}.lock", config.display()));
+        match kind {
+            "fifo" => drop(run(std::process::Command::new("mkfifo").arg(&lock)).ok()),
+            "zero" => std::os::unix::fs::symlink("/dev/zero", &lock).expect("symlink"),
+            _ => std::fs::create_dir(&lock).expect("mkdir"),
+        }
+        let before = std::fs::read(&config).expect("read");
+        let listing = support::listing(&home.path(".kube"));
+        let started = std::time::Instant::now();
+        run_bounded(&mut home.satoken(["ci", "-n", &ns.name, "--merge", "--lock-timeout", "1s"]))
+            .fails()
+            .stderr_has(&format!("{} exists", lock.display()))
+            .stderr_has("which neither kubectl nor kubectl-satoken creates")
+            .stderr_has(&format!("remove {}", lock.display()));
+        let took = started.elapsed();
+        assert!(
+            took >= std::time::Duration::from_secs(1),
+            "{kind}: it waited for the lock"
+        );
+        assert_eq!(std::fs::read(&config).expect("read"), before, "{kind}");
+        assert_eq!(
+            support::listing(&home.path(".kube")),
+            listing,
+            "{kind}: nothing added or removed"
+        );
+        let kept = std::fs::symlink_metadata(&lock).expect("the lock stays");
+        assert!(!kept.is_file(), "{kind}: left as it was");
+
+        let started = std::time::Instant::now();
+        run_bounded(&mut home.satoken(["list"])).ok();
+        let listed = started.elapsed();
+        assert!(
+            listed < std::time::Duration::from_secs(5),
+            "{kind}: list took {listed:?}"
+        );
+        eprintln!("{kind}: merge failed after {took:?}, list took {listed:?}");
+    }
+}
+
 #[test]
 fn a_symlinked_kubeconfig_stays_a_link_and_modes_follow_kubectl() {
     let ns = Namespace::new("symlink");
