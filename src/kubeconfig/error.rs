@@ -32,6 +32,21 @@ pub enum KubeconfigError {
     #[error("invalid kubeconfig \"{}\": {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 
+    /// Two entries of one list in one file share a name (an entry without one counts as
+    /// named ""). kubectl refuses such a file, printing every entry of the list, credentials
+    /// included; this names the duplicate only.
+    #[error(
+        "error loading config file \"{}\": duplicate name \"{name}\" in {}: kubectl refuses \
+         this file too; rename or remove one of the two",
+        path.display(),
+        section.list_key()
+    )]
+    DuplicateName {
+        path: PathBuf,
+        section: Section,
+        name: String,
+    },
+
     /// An entry cannot be turned into kube's types (e.g. a context without `cluster`).
     #[error("invalid {section} \"{name}\" in \"{}\": {message}", path.display())]
     InvalidEntry {
