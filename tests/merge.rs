@@ -460,6 +460,91 @@ fn a_fifo_link_or_directory_at_the_lock_path_is_a_foreign_lock_that_never_hangs(
     }
 }
 
+/// A kubeconfig its user may not write (their own 0400 file, or root's 0644 file in a
+/// directory they may write) is refused by a merge as kubectl refuses it, before any
+/// request and with nothing written, although a rename through the directory would work.
+/// Run as an unprivileged user (root may write any file, and so may kubectl as root).
+#[test]
+fn a_kubeconfig_the_user_may_not_write_is_refused_as_kubectl_refuses_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = run(std::process::Command::new("id").arg("-u"))
+        .ok()
+        .stdout_text()
+        .trim()
+        == "0";
+    if !root {
+        eprintln!("not root: cannot switch to an unprivileged user with setpriv; skipped");
+        return;
+    }
+    let ns = Namespace::new("not-writable");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    const NOBODY: &str = "65534";
+    let as_nobody = |home: &Home, program: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "--"])
+            .arg(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.dir.path())
+            .current_dir(home.dir.path());
+        run(&mut cmd)
+    };
+    for (what, owner, mode) in [("own 0400 file", NOBODY, 0o400), ("root's 0644 file", "0", 0o644)] {
+        let home = Home::new();
+        let config = home.admin_config(".kube/config");
+        for dir in [home.dir.path().to_path_buf(), home.path(".kube")] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod dir");
+        }
+        run(std::process::Command::new("chown")
+            .arg(format!("{owner}:{owner}"))
+            .arg(&config))
+        .ok();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let before = std::fs::read(&config).expect("read");
+        let listing = support::listing(&home.path(".kube"));
+        let c = config.to_str().expect("utf-8");
+
+        let out = as_nobody(
+            &home,
+            support::satoken_bin(),
+            &["ci", "-n", &ns.name, "--type", "secret", "--merge", "--kubeconfig", c],
+        )
+        .fails()
+        .stderr_has(&format!("error: cannot write \"{c}\": Permission denied"))
+        .stderr_has("kubectl could not write it either");
+        assert_eq!(std::fs::read(&config).expect("read"), before, "{what}: {out}");
+        assert_eq!(support::listing(&home.path(".kube")), listing, "{what}");
+        let meta = std::fs::metadata(&config).expect("stat");
+        assert_eq!(meta.permissions().mode() & 0o7777, mode, "{what}");
+        let secrets = admin_ok(["get", "secrets", "-n", &ns.name, "-o", "name"]).stdout_text();
+        assert_eq!(secrets, "", "{what}: no token was issued");
+
+        // kubectl 1.33 fails on the same file, the same way.
+        as_nobody(
+            &home,
+            support::KUBECTL,
+            &["config", "set-context", "probe", "--cluster=local", "--kubeconfig", c],
+        )
+        .fails()
+        .stderr_has("permission denied");
+        assert_eq!(
+            std::fs::read(&config).expect("read"),
+            before,
+            "{what}: kubectl wrote it"
+        );
+
+        // Made writable, the same merge goes through.
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        as_nobody(
+            &home,
+            support::satoken_bin(),
+            &["ci", "-n", &ns.name, "--merge", "--kubeconfig", c],
+        )
+        .ok();
+    }
+}
+
 #[test]
 fn a_symlinked_kubeconfig_stays_a_link_and_modes_follow_kubectl() {
     let ns = Namespace::new("symlink");

@@ -106,6 +106,15 @@ pub enum KubeconfigError {
     #[error("file \"{}\" already exists; refusing to overwrite it", path.display())]
     Exists { path: PathBuf },
 
+    /// A kubeconfig to change may not be written by this user (kubectl would fail on it
+    /// too); it could be replaced through its directory, but that is not ours to do.
+    #[error(
+        "cannot write \"{}\": {error}: kubectl could not write it either; fix its mode or owner, \
+         or pass --kubeconfig FILE to use a file you may write",
+        path.display()
+    )]
+    NotWritable { path: PathBuf, error: io::Error },
+
     /// Writing a file (temp file, rename, directory sync) failed.
     #[error("cannot write \"{}\": {error}", path.display())]
     Write { path: PathBuf, error: io::Error },

@@ -92,6 +92,18 @@ pub(crate) fn stage_parts(
         ModePolicy::KeepExisting => fs::metadata(target).ok().filter(|m| m.is_file()),
         ModePolicy::Private => None,
     };
+    // The user's own file is replaced by a rename, which needs only the directory's write
+    // permission; kubectl writes it in place and fails on a file it may not write (0400, or
+    // someone else's 0644). Honour the file's permission as kubectl does, before anything
+    // is written.
+    if existing.is_some()
+        && let Err(error) = check_writable(target)
+    {
+        return Err(KubeconfigError::NotWritable {
+            path: shown.to_path_buf(),
+            error,
+        });
+    }
     let prefix = format!(".{}.", target.file_name().unwrap_or_default().to_string_lossy());
     let mut tmp = tempfile::Builder::new()
         .prefix(&prefix)
@@ -149,6 +161,44 @@ impl Staged {
             error: source,
         })
     }
+}
+
+/// Refuses, before anything is requested or written, a kubeconfig that a merge would have
+/// to replace but that this user may not write (see [`stage_parts`]); links are followed
+/// as the write follows them. A file that does not exist yet is fine: it is created.
+pub fn check_can_merge_into(path: &Path) -> Result<(), KubeconfigError> {
+    let Ok(target) = resolve_target(path) else {
+        return Ok(()); // a link loop: the write itself reports it
+    };
+    match fs::metadata(&target) {
+        Ok(meta) if meta.is_file() => check_writable(&target).map_err(|error| KubeconfigError::NotWritable {
+            path: path.to_path_buf(),
+            error,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether this process may open `path` for writing, as kubectl's open(O_WRONLY) of it
+/// would: the effective ids, ACLs, read-only mounts and immutable files all count.
+#[cfg(target_os = "linux")]
+fn check_writable(path: &Path) -> io::Result<()> {
+    use rustix::fs::{Access, AtFlags, CWD};
+    match rustix::fs::accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS) {
+        // A kernel without faccessat2, in a setuid process: ask by opening it.
+        Err(rustix::io::Errno::NOSYS) => check_writable_by_opening(path),
+        done => done.map_err(io::Error::from),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn check_writable(path: &Path) -> io::Result<()> {
+    check_writable_by_opening(path)
+}
+
+/// Opens a regular file for writing without creating or truncating it: changes nothing.
+fn check_writable_by_opening(path: &Path) -> io::Result<()> {
+    fs::OpenOptions::new().write(true).open(path).map(drop)
 }
 
 /// Writes a standalone file (for `--output-file`): atomically, mode 0600. An existing path
