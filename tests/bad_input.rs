@@ -603,3 +603,54 @@ fn a_name_twice_in_one_kubeconfig_is_refused_by_every_command_without_its_values
         "without the duplicate: {out}"
     );
 }
+
+/// A CA that is not a CA (from --certificate-authority, or a source cluster's
+/// `certificate-authority` file or `certificate-authority-data`) is refused before any
+/// request: `--certificate-authority /proc/self/environ` used to embed the environment in the
+/// new kubeconfig. No token is issued (no token Secret appears), no file is written, and
+/// the error names where the CA came from without repeating what it holds.
+#[test]
+fn a_ca_that_holds_no_certificate_is_refused_before_any_token_is_issued() {
+    use base64::Engine;
+    let ns = Namespace::new("ca-content");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let n = ns.name.as_str();
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let marker = "SATOKEN-MARKER-9f2c41e7";
+    let junk = home.path("junk.pem");
+    std::fs::write(&junk, format!("NOT_A_CA={marker}\n")).expect("write");
+    let junk = junk.display().to_string();
+    let entry_file = variant(&home, "k/ca-junk-file", |d| {
+        let cluster = d["clusters"][0]["cluster"].as_object_mut().expect("cluster");
+        cluster.remove("certificate-authority-data");
+        cluster.insert("certificate-authority".into(), json!("../junk.pem"));
+    });
+    let entry_data = variant(&home, "k/ca-junk-data", |d| {
+        let data = base64::engine::general_purpose::STANDARD.encode(format!("NOT_A_CA={marker}"));
+        d["clusters"][0]["cluster"]["certificate-authority-data"] = json!(data);
+    });
+    let (entry_file, entry_data) = (entry_file.display().to_string(), entry_data.display().to_string());
+    #[rustfmt::skip]
+    let cases: [(&str, Vec<&str>, &str); 5] = [
+        ("flag: /proc/self/environ", vec!["--certificate-authority", "/proc/self/environ"], "--certificate-authority /proc/self/environ holds no PEM certificate"),
+        ("flag: /proc/self/environ, merge", vec!["--merge", "--certificate-authority", "/proc/self/environ"], "holds no PEM certificate"),
+        ("flag: a file of junk", vec!["--output-file", "out.kubeconfig", "--certificate-authority", &junk], "holds no PEM certificate"),
+        ("entry: a file of junk", vec!["--kubeconfig", &entry_file], "holds no PEM certificate"),
+        ("entry: data of junk", vec!["--kubeconfig", &entry_data], "is not base64 of a PEM certificate"),
+    ];
+    for (what, extra, phrase) in cases {
+        let before = snapshot(home.dir.path());
+        let mut cmd = home.satoken(["ci", "-n", n, "--type", "secret"]);
+        cmd.args(&extra).env("SATOKEN_TEST_MARKER", marker);
+        let out = run(&mut cmd).fails().stderr_has(phrase);
+        assert!(
+            !out.stderr_text().contains(marker),
+            "{what}: the CA's content on stderr:\n{out}"
+        );
+        assert_eq!(out.stdout_text(), "", "{what}");
+        assert_eq!(snapshot(home.dir.path()), before, "{what}: a file changed:\n{out}");
+        let secrets = admin_ok(["get", "secrets", "-n", n, "-o", "name"]);
+        assert_eq!(secrets.stdout_text(), "", "{what}: a token Secret was created:\n{out}");
+    }
+}
