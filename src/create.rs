@@ -336,6 +336,22 @@ impl CreateOptions {
                 }
             }
         }
+        if self.args.merge {
+            // The files the merge may change: the destination, and those holding an entry
+            // of the same name (replaced where it is). kubectl could write none it may not.
+            let names = &self.targets[0].names;
+            let mut files = vec![self.chain.rules.destination()];
+            for (section, name) in [
+                (Section::Clusters, &names.cluster),
+                (Section::Users, &names.user),
+                (Section::Contexts, &names.context),
+            ] {
+                files.extend(self.chain.entry(section, name).map(|e| e.file.to_path_buf()));
+            }
+            for file in &files {
+                kubeconfig::check_can_merge_into(file)?;
+            }
+        }
         if self.args.merge && !self.args.overwrite {
             let names = &self.targets[0].names;
             for (section, name, flag) in [

@@ -56,6 +56,32 @@ pub enum SourceError {
         source: std::io::Error,
     },
 
+    #[error(
+        "the certificate-authority {path} of cluster {cluster:?} (named in {file}) holds no PEM certificate \
+         (-----BEGIN CERTIFICATE-----); point it at the cluster's CA certificate"
+    )]
+    CaNotCertificate {
+        path: PathBuf,
+        cluster: String,
+        file: PathBuf,
+    },
+
+    #[error(
+        "the certificate-authority-data of cluster {cluster:?} (in {file}) is not {what}; fix the entry \
+         or pass --certificate-authority FILE"
+    )]
+    CaDataNotCertificate {
+        cluster: String,
+        file: PathBuf,
+        what: &'static str,
+    },
+
+    #[error(
+        "--certificate-authority {path} holds no PEM certificate (-----BEGIN CERTIFICATE-----); \
+         pass the file of the cluster's CA certificate"
+    )]
+    CaFlagNotCertificate { path: PathBuf },
+
     #[error("cannot use context {context:?} to connect")]
     Client {
         context: String,
@@ -86,11 +112,28 @@ impl SourceCluster {
                 file: file.to_path_buf(),
             })?
             .to_string();
+        // Whatever CA is carried over must be one: a path or data that holds something else
+        // (`/proc/self/environ`, a key, junk) would be embedded in the new kubeconfig.
         let ca_data = match (
             str_field(body, "certificate-authority-data"),
             str_field(body, "certificate-authority"),
         ) {
-            (Some(data), _) => Some(data.to_string()),
+            (Some(data), _) => {
+                let not = |what| SourceError::CaDataNotCertificate {
+                    cluster: name.to_string(),
+                    file: file.to_path_buf(),
+                    what,
+                };
+                // Line breaks are allowed, as Go's base64 decoder skips them.
+                let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                let pem = base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .map_err(|_| not("base64"))?;
+                if !holds_a_certificate(&pem) {
+                    return Err(not("base64 of a PEM certificate (-----BEGIN CERTIFICATE-----)"));
+                }
+                Some(data.to_string())
+            }
             (None, Some(path)) => {
                 let path = relative_to(file, path);
                 let pem = read_at_most(&path, CA_LIMIT).map_err(|source| SourceError::CaUnreadable {
@@ -99,6 +142,13 @@ impl SourceCluster {
                     file: file.to_path_buf(),
                     source,
                 })?;
+                if !holds_a_certificate(&pem) {
+                    return Err(SourceError::CaNotCertificate {
+                        path,
+                        cluster: name.to_string(),
+                        file: file.to_path_buf(),
+                    });
+                }
                 Some(base64::engine::general_purpose::STANDARD.encode(pem))
             }
             (None, None) => None,
@@ -266,13 +316,43 @@ pub fn warn_plain_http(server: &str, what: &str) {
     }
 }
 
-/// Reads a `--certificate-authority` file as `certificate-authority-data`.
+/// Reads a `--certificate-authority` file as `certificate-authority-data`: it must hold a
+/// PEM certificate (never embed whatever a path names, such as `/proc/self/environ`).
 pub fn read_ca_flag(path: &Path) -> Result<String, SourceError> {
     let pem = read_at_most(path, CA_LIMIT).map_err(|source| SourceError::CaFlagUnreadable {
         path: path.to_path_buf(),
         source,
     })?;
+    if !holds_a_certificate(&pem) {
+        return Err(SourceError::CaFlagNotCertificate {
+            path: path.to_path_buf(),
+        });
+    }
     Ok(base64::engine::general_purpose::STANDARD.encode(pem))
+}
+
+/// Whether `pem` holds at least one PEM certificate: a `CERTIFICATE` block whose body is
+/// base64 of a DER sequence (what client-go's and rustls's PEM readers take). Other blocks
+/// and text around them are allowed, as in a CA bundle.
+fn holds_a_certificate(pem: &[u8]) -> bool {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = String::from_utf8_lossy(pem);
+    let mut rest = text.as_ref();
+    while let Some(at) = rest.find(BEGIN) {
+        let after = &rest[at + BEGIN.len()..];
+        let Some(end) = after.find(END) else {
+            return false;
+        };
+        let body: String = after[..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let der = base64::engine::general_purpose::STANDARD.decode(body);
+        // A DER certificate is a SEQUENCE (0x30) of more than a few bytes.
+        if der.is_ok_and(|der| der.len() > 16 && der[0] == 0x30) {
+            return true;
+        }
+        rest = &after[end + END.len()..];
+    }
+    false
 }
 
 /// A path in a kubeconfig is relative to the file that holds it (client-go's rule).
@@ -328,9 +408,22 @@ clusters:
     proxy-url: socks5://127.0.0.1:1080
 ";
 
+    /// A self-signed test CA (EC P-256), for the checks that a CA holds a certificate.
+    const CA_PEM: &str = "-----BEGIN CERTIFICATE-----\n\
+MIIBfDCCASGgAwIBAgIUGet4lh4Ofm7efQc1M9y4JXrzNEIwCgYIKoZIzj0EAwIw\n\
+EjEQMA4GA1UEAwwHdGVzdC1jYTAgFw0yNjEyMDEwNDA2NDFaGA8yMTI2MTEwNzA0\n\
+MDY0MVowEjEQMA4GA1UEAwwHdGVzdC1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH\n\
+A0IABAFBVLyeDUSai9+MUyJc4euMZNUZqYVWAMn3vCyxVZaFsxELPnPmr32X6QT4\n\
+KPX2kv2yZ2Ilv8boM78xN4Y1SBijUzBRMB0GA1UdDgQWBBSDJLz46st/ef9H9cio\n\
+DO/5f3XqljAfBgNVHSMEGDAWgBSDJLz46st/ef9H9cioDO/5f3XqljAPBgNVHRMB\n\
+Af8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQCni5XFtmv1StPubmmWXLPgfXvd\n\
+A4lKiWq7vv75HYhSPAIhAPuf/lgNmKtR0tH5f30h5/DtVEo4s9DqeTZie+JSS2u9\n\
+-----END CERTIFICATE-----\n\
+";
+
     #[test]
     fn reads_server_ca_file_relative_to_its_kubeconfig_and_tls_settings() {
-        let (_dir, chain) = chain_of(&[("kube/config", CONFIG), ("kube/certs/ca.pem", "PEM")]);
+        let (_dir, chain) = chain_of(&[("kube/config", CONFIG), ("kube/certs/ca.pem", CA_PEM)]);
         let source = Source::resolve(&chain, None).unwrap();
         assert_eq!(source.context, "dev");
         assert_eq!(source.namespace.as_deref(), Some("team-a"));
@@ -339,7 +432,7 @@ clusters:
             SourceCluster {
                 name: "c1".into(),
                 server: "https://10.0.0.1:6443".into(),
-                ca_data: Some("UEVN".into()),
+                ca_data: Some(base64::engine::general_purpose::STANDARD.encode(CA_PEM)),
                 insecure_skip_tls_verify: false,
                 tls_server_name: Some("api.internal".into()),
                 proxy_url: Some("socks5://127.0.0.1:1080".into()),
@@ -377,5 +470,85 @@ clusters:
         assert_eq!(source.cluster.ca_data, None);
         assert!(source.cluster.insecure_skip_tls_verify);
         assert_eq!(source.namespace, None);
+    }
+    #[test]
+    fn holds_a_certificate_wants_a_parseable_certificate_block() {
+        assert!(holds_a_certificate(CA_PEM.as_bytes()));
+        let bundle =
+            format!("# a bundle\n-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n{CA_PEM}");
+        assert!(holds_a_certificate(bundle.as_bytes()));
+        for junk in [
+            "",
+            "PEM",
+            "HOME=/root\0PATH=/bin\0",
+            "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQsIG5vdCBhIGNlcnRpZmljYXRl\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\nMIIBfDCCASGgAwIBAgIUGet4lh4Ofm7efQc1M9y4JXrzNEIw\n",
+        ] {
+            assert!(!holds_a_certificate(junk.as_bytes()), "{junk:?}");
+        }
+    }
+
+    /// A CA that is not one, from the flag, a source entry's file or its data: a clear error
+    /// that names where it came from and never repeats what it holds.
+    #[test]
+    fn a_ca_that_holds_no_certificate_is_refused_without_its_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "MARKER-CONTENT=s3cr3t\n").unwrap();
+        let err = read_ca_flag(&junk).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "--certificate-authority {} holds no PEM certificate (-----BEGIN CERTIFICATE-----); \
+                 pass the file of the cluster's CA certificate",
+                junk.display()
+            )
+        );
+        assert!(read_ca_flag(Path::new("/proc/self/environ")).is_err());
+        let good = dir.path().join("ca.pem");
+        std::fs::write(&good, CA_PEM).unwrap();
+        assert_eq!(
+            read_ca_flag(&good).unwrap(),
+            base64::engine::general_purpose::STANDARD.encode(CA_PEM)
+        );
+
+        let file = dir.path().join("config");
+        let entry = |body: Value| SourceCluster::from_entry("c", &body, &file);
+        let err = entry(serde_json::json!({"server": "https://x", "certificate-authority": "junk.pem"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("certificate-authority") && err.contains("junk.pem"),
+            "{err}"
+        );
+        assert!(
+            err.contains("holds no PEM certificate") && !err.contains("MARKER"),
+            "{err}"
+        );
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let err =
+            entry(serde_json::json!({"server": "https://x", "certificate-authority-data": b64("MARKER-CONTENT")}))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("is not base64 of a PEM certificate") && !err.contains("MARKER"),
+            "{err}"
+        );
+        let err = entry(serde_json::json!({"server": "https://x", "certificate-authority-data": "MARKER not base64"}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cluster \"c\"") && err.contains("is not base64;"), "{err}");
+        assert!(!err.contains("MARKER"), "{err}");
+        // Data with line breaks, as Go's decoder takes it, is carried over as it is.
+        let wrapped = b64(CA_PEM)
+            .as_bytes()
+            .chunks(64)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let ok = entry(serde_json::json!({"server": "https://x", "certificate-authority-data": wrapped})).unwrap();
+        assert_eq!(ok.ca_data.as_deref(), Some(wrapped.as_str()));
     }
 }

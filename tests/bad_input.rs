@@ -289,7 +289,7 @@ fn bad_input_fails_clearly_and_changes_no_file() {
         d.as_object_mut().expect("doc").remove("current-context");
     });
     variant(&home, "k/duplicates", |d| {
-        // Two contexts named `local`: client-go keeps the last, which points nowhere.
+        // Two contexts named `local`: kubectl refuses the file (the second points nowhere).
         let mut second = d["contexts"][0].clone();
         second["context"]["cluster"] = json!("nowhere");
         d["contexts"].as_array_mut().expect("contexts").push(second);
@@ -382,7 +382,7 @@ fn bad_input_fails_clearly_and_changes_no_file() {
         case("tab indentation", &["ci", "--kubeconfig", &kc("k/tab-indent")], "error loading config file"),
         case("wrong kind", &["ci", "--kubeconfig", &kc("k/kind-pod")], "kind is not \"Config\": not a kubeconfig"),
         case("wrong apiVersion", &["ci", "--kubeconfig", &kc("k/api-v2")], "apiVersion is not \"v1\": not a kubeconfig"),
-        case("duplicate names", &["ci", "--kubeconfig", &kc("k/duplicates")], "refers to cluster \"nowhere\", which does not exist"),
+        case("duplicate names", &["ci", "--kubeconfig", &kc("k/duplicates")], "duplicate name \"local\" in contexts"),
         case("context to a missing cluster", &["ci", "--kubeconfig", &kc("k/no-cluster")], "refers to cluster \"gone\", which does not exist"),
         case("context to a missing user", &["ci", "--kubeconfig", &kc("k/no-user")], "refers to user \"gone\", which does not exist"),
         case("context without cluster", &["ci", "--kubeconfig", &kc("k/ctx-without-cluster")], "has no cluster"),
@@ -546,4 +546,111 @@ fn a_hostile_server_cannot_put_terminal_escapes_on_stderr() {
         !stderr.chars().any(|c| c.is_control() && c != '\n'),
         "control characters from the server reached the terminal: {stderr:?}"
     );
+}
+
+/// A kubeconfig that holds a name twice in one list is refused by every command that loads
+/// it, before any request, as kubectl refuses it (`duplicate name "x" in list`). The
+/// message names the file, the list and the name; unlike kubectl's, it does not print the
+/// list, whose entries hold tokens. Completion offers nothing from such a file. No cluster
+/// is needed: the server named in the file does not exist.
+#[test]
+fn a_name_twice_in_one_kubeconfig_is_refused_by_every_command_without_its_values() {
+    let home = Home::new();
+    let file = home.path("dup.kubeconfig");
+    let text = "apiVersion: v1\nkind: Config\n\
+        clusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:9'}\n\
+        users:\n- name: u\n  user: {token: DUPLICATE-SECRET-ONE}\n- name: u\n  user: {token: DUPLICATE-SECRET-TWO}\n\
+        contexts:\n- name: x\n  context: {cluster: c, user: u, namespace: ns}\n\
+        current-context: x\n";
+    std::fs::write(&file, text).expect("write");
+    let f = file.to_str().expect("utf-8");
+    let expected = format!("error: error loading config file \"{f}\": duplicate name \"u\" in users");
+    let before = snapshot(home.dir.path());
+    for args in [
+        vec!["ci", "--kubeconfig", f],
+        vec!["ci", "--merge", "--kubeconfig", f],
+        vec!["ci", "--output-file", "out", "--kubeconfig", f],
+        vec!["list", "--kubeconfig", f],
+        vec!["inspect", "x", "--kubeconfig", f],
+        vec!["inspect", "--file", f],
+        vec!["refresh", "x", "--kubeconfig", f],
+        vec!["revoke", "x", "--kubeconfig", f],
+    ] {
+        let out = run(&mut home.satoken(&args)).fails().stderr_has(&expected);
+        let stderr = out.stderr_text();
+        assert!(
+            !stderr.contains("DUPLICATE-SECRET"),
+            "{args:?}: a token on stderr:\n{out}"
+        );
+        assert!(!stderr.contains("cannot reach"), "{args:?}: a request was made:\n{out}");
+        assert_eq!(snapshot(home.dir.path()), before, "{args:?}: a file changed");
+    }
+    // The same file read through KUBECONFIG, and kubectl's own verdict on it.
+    run(home.satoken(["list"]).env("KUBECONFIG", &file))
+        .fails()
+        .stderr_has(&expected);
+    run(&mut home.kubectl(["config", "view", "--kubeconfig", f]))
+        .fails()
+        .stderr_has("duplicate name \"u\" in list");
+    // Completion: the contexts of a file kubectl refuses are not offered.
+    let out = run(home.satoken(["__complete", "--context", ""]).env("KUBECONFIG", &file)).ok();
+    assert!(!out.stdout_text().lines().any(|l| l == "x"), "{out}");
+    let fixed = text.replace("- name: u\n  user: {token: DUPLICATE-SECRET-TWO}\n", "");
+    std::fs::write(&file, fixed).expect("write");
+    let out = run(home.satoken(["__complete", "--context", ""]).env("KUBECONFIG", &file)).ok();
+    assert!(
+        out.stdout_text().lines().any(|l| l == "x"),
+        "without the duplicate: {out}"
+    );
+}
+
+/// A CA that is not a CA (from --certificate-authority, or a source cluster's
+/// `certificate-authority` file or `certificate-authority-data`) is refused before any
+/// request: `--certificate-authority /proc/self/environ` used to embed the environment in the
+/// new kubeconfig. No token is issued (no token Secret appears), no file is written, and
+/// the error names where the CA came from without repeating what it holds.
+#[test]
+fn a_ca_that_holds_no_certificate_is_refused_before_any_token_is_issued() {
+    use base64::Engine;
+    let ns = Namespace::new("ca-content");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let n = ns.name.as_str();
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let marker = "SATOKEN-MARKER-9f2c41e7";
+    let junk = home.path("junk.pem");
+    std::fs::write(&junk, format!("NOT_A_CA={marker}\n")).expect("write");
+    let junk = junk.display().to_string();
+    let entry_file = variant(&home, "k/ca-junk-file", |d| {
+        let cluster = d["clusters"][0]["cluster"].as_object_mut().expect("cluster");
+        cluster.remove("certificate-authority-data");
+        cluster.insert("certificate-authority".into(), json!("../junk.pem"));
+    });
+    let entry_data = variant(&home, "k/ca-junk-data", |d| {
+        let data = base64::engine::general_purpose::STANDARD.encode(format!("NOT_A_CA={marker}"));
+        d["clusters"][0]["cluster"]["certificate-authority-data"] = json!(data);
+    });
+    let (entry_file, entry_data) = (entry_file.display().to_string(), entry_data.display().to_string());
+    #[rustfmt::skip]
+    let cases: [(&str, Vec<&str>, &str); 5] = [
+        ("flag: /proc/self/environ", vec!["--certificate-authority", "/proc/self/environ"], "--certificate-authority /proc/self/environ holds no PEM certificate"),
+        ("flag: /proc/self/environ, merge", vec!["--merge", "--certificate-authority", "/proc/self/environ"], "holds no PEM certificate"),
+        ("flag: a file of junk", vec!["--output-file", "out.kubeconfig", "--certificate-authority", &junk], "holds no PEM certificate"),
+        ("entry: a file of junk", vec!["--kubeconfig", &entry_file], "holds no PEM certificate"),
+        ("entry: data of junk", vec!["--kubeconfig", &entry_data], "is not base64 of a PEM certificate"),
+    ];
+    for (what, extra, phrase) in cases {
+        let before = snapshot(home.dir.path());
+        let mut cmd = home.satoken(["ci", "-n", n, "--type", "secret"]);
+        cmd.args(&extra).env("SATOKEN_TEST_MARKER", marker);
+        let out = run(&mut cmd).fails().stderr_has(phrase);
+        assert!(
+            !out.stderr_text().contains(marker),
+            "{what}: the CA's content on stderr:\n{out}"
+        );
+        assert_eq!(out.stdout_text(), "", "{what}");
+        assert_eq!(snapshot(home.dir.path()), before, "{what}: a file changed:\n{out}");
+        let secrets = admin_ok(["get", "secrets", "-n", n, "-o", "name"]);
+        assert_eq!(secrets.stdout_text(), "", "{what}: a token Secret was created:\n{out}");
+    }
 }

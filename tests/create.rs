@@ -651,3 +651,88 @@ fn a_secret_the_tokens_controller_does_not_fill_in_time_is_reported_and_deleted_
     let secrets = admin_ok(["get", "secrets", "-n", &ns.name, "-o", "name"]).stdout_text();
     assert_eq!(secrets, "", "no Secret left behind");
 }
+
+/// `--output-file P --force` where P is not a file to replace: a device, a FIFO, or a link to
+/// this process's stdout (which `/dev/stdout` is). Such a path is written through, as a
+/// shell's `> P` writes it; it is never replaced by a file of ours nor chmod-ed (as root
+/// this once turned `/dev/stdout` into a 0600 file holding the token).
+#[test]
+fn output_file_that_is_a_device_fifo_or_stdout_is_written_through_never_replaced() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let ns = Namespace::new("outfile-device");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let create = |path: &Path| {
+        run(&mut home.satoken([
+            "ci",
+            "-n",
+            &ns.name,
+            "--output-file",
+            path.to_str().expect("utf-8"),
+            "--force",
+        ]))
+        .ok()
+    };
+    let kind = |path: &Path| {
+        let meta = std::fs::symlink_metadata(path).expect("stat");
+        let t = meta.file_type();
+        (
+            t.is_symlink(),
+            t.is_char_device(),
+            t.is_fifo(),
+            meta.permissions().mode() & 0o7777,
+        )
+    };
+
+    // A link to our own stdout, made here (what /dev/stdout is, but ours to lose).
+    let link = home.path("my-stdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &link).expect("symlink");
+    let out = create(&link);
+    assert!(
+        out.stdout_text().contains("kind: Config"),
+        "the kubeconfig went to stdout:\n{out}"
+    );
+    assert!(kind(&link).0, "still a link");
+
+    // A char device: our own where mknod is allowed (root), else /dev/null.
+    let own = home.path("null");
+    let made = std::process::Command::new("mknod")
+        .arg(&own)
+        .args(["-m", "0666", "c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("mknod not permitted: /dev/null itself is the device target");
+    }
+    let device = if made {
+        own
+    } else {
+        std::path::PathBuf::from("/dev/null")
+    };
+    let before = kind(&device);
+    create(&device);
+    assert_eq!(kind(&device), before, "the device is still a device with its mode");
+
+    // A FIFO with a reader: the reader gets the kubeconfig; the FIFO stays a 0640 FIFO.
+    let fifo = home.path("fifo");
+    run(std::process::Command::new("mkfifo").args(["-m", "0640"]).arg(&fifo)).ok();
+    let reader = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || std::fs::read_to_string(fifo).expect("read fifo")
+    });
+    create(&fifo);
+    assert!(reader.join().expect("reader").contains("kind: Config"));
+    assert_eq!(kind(&fifo), (false, false, true, 0o640));
+
+    // And /dev/stdout itself, now that a link of our own has shown it is safe to try.
+    let dev_stdout = Path::new("/dev/stdout");
+    let before = (kind(dev_stdout), std::fs::read_link(dev_stdout).expect("readlink"));
+    let out = create(dev_stdout);
+    assert!(out.stdout_text().contains("kind: Config"), "{out}");
+    assert_eq!(
+        (kind(dev_stdout), std::fs::read_link(dev_stdout).expect("readlink")),
+        before
+    );
+    assert!(before.0.0, "/dev/stdout is a link");
+}

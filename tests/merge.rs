@@ -369,6 +369,182 @@ fn a_held_lock_makes_the_merge_wait_then_fail_naming_the_lock_file_with_nothing_
         .stderr_has("file exists");
 }
 
+/// Runs `cmd` for at most 20 s: a command that would hang is killed and the test fails,
+/// instead of the test run hanging with it.
+fn run_bounded(cmd: &mut std::process::Command) -> support::Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    let command = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after 20 s, killed: {command}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    };
+    support::Run { command, output }
+}
+
+/// A FIFO, a link to /dev/zero or a directory planted at `<kubeconfig>.lock` is a lock that
+/// is not ours: a merge waits for it up to --lock-timeout and then fails naming it, without
+/// hanging (a FIFO opened for reading waits for a writer forever) or growing without bound
+/// (a link to /dev/zero read whole); `list`, which only reads, is delayed at most briefly.
+#[test]
+fn a_fifo_link_or_directory_at_the_lock_path_is_a_foreign_lock_that_never_hangs() {
+    let ns = Namespace::new("planted-lock");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    for kind in ["fifo", "zero", "dir"] {
+        let home = Home::new();
+        let config = home.admin_config(".kube/config");
+        let lock = PathBuf::from(format!("{}.lock", config.display()));
+        match kind {
+            "fifo" => drop(run(std::process::Command::new("mkfifo").arg(&lock)).ok()),
+            "zero" => std::os::unix::fs::symlink("/dev/zero", &lock).expect("symlink"),
+            _ => std::fs::create_dir(&lock).expect("mkdir"),
+        }
+        let before = std::fs::read(&config).expect("read");
+        let listing = support::listing(&home.path(".kube"));
+        let started = std::time::Instant::now();
+        run_bounded(&mut home.satoken(["ci", "-n", &ns.name, "--merge", "--lock-timeout", "1s"]))
+            .fails()
+            .stderr_has(&format!("{} exists", lock.display()))
+            .stderr_has("which neither kubectl nor kubectl-satoken creates")
+            .stderr_has(&format!("remove {}", lock.display()));
+        let took = started.elapsed();
+        assert!(
+            took >= std::time::Duration::from_secs(1),
+            "{kind}: it waited for the lock"
+        );
+        assert_eq!(std::fs::read(&config).expect("read"), before, "{kind}");
+        assert_eq!(
+            support::listing(&home.path(".kube")),
+            listing,
+            "{kind}: nothing added or removed"
+        );
+        let kept = std::fs::symlink_metadata(&lock).expect("the lock stays");
+        assert!(!kept.is_file(), "{kind}: left as it was");
+
+        let started = std::time::Instant::now();
+        run_bounded(&mut home.satoken(["list"])).ok();
+        let listed = started.elapsed();
+        assert!(
+            listed < std::time::Duration::from_secs(5),
+            "{kind}: list took {listed:?}"
+        );
+        eprintln!("{kind}: merge failed after {took:?}, list took {listed:?}");
+    }
+}
+
+/// A kubeconfig its user may not write (their own 0400 file, or root's 0644 file in a
+/// directory they may write) is refused by a merge as kubectl refuses it, before any
+/// request and with nothing written, although a rename through the directory would work.
+/// Run as an unprivileged user (root may write any file, and so may kubectl as root).
+#[test]
+fn a_kubeconfig_the_user_may_not_write_is_refused_as_kubectl_refuses_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = run(std::process::Command::new("id").arg("-u"))
+        .ok()
+        .stdout_text()
+        .trim()
+        == "0";
+    if !root {
+        eprintln!("not root: cannot switch to an unprivileged user with setpriv; skipped");
+        return;
+    }
+    let ns = Namespace::new("not-writable");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    const NOBODY: &str = "65534";
+    let as_nobody = |home: &Home, program: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "--"])
+            .arg(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.dir.path())
+            .current_dir(home.dir.path());
+        run(&mut cmd)
+    };
+    for (what, owner, mode) in [("own 0400 file", NOBODY, 0o400), ("root's 0644 file", "0", 0o644)] {
+        let home = Home::new();
+        let config = home.admin_config(".kube/config");
+        for dir in [home.dir.path().to_path_buf(), home.path(".kube")] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod dir");
+        }
+        run(std::process::Command::new("chown")
+            .arg(format!("{owner}:{owner}"))
+            .arg(&config))
+        .ok();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let before = std::fs::read(&config).expect("read");
+        let listing = support::listing(&home.path(".kube"));
+        let c = config.to_str().expect("utf-8");
+
+        let out = as_nobody(
+            &home,
+            support::satoken_bin(),
+            &["ci", "-n", &ns.name, "--type", "secret", "--merge", "--kubeconfig", c],
+        )
+        .fails()
+        .stderr_has(&format!("error: cannot write \"{c}\": Permission denied"))
+        .stderr_has("kubectl could not write it either");
+        assert_eq!(std::fs::read(&config).expect("read"), before, "{what}: {out}");
+        assert_eq!(support::listing(&home.path(".kube")), listing, "{what}");
+        let meta = std::fs::metadata(&config).expect("stat");
+        assert_eq!(meta.permissions().mode() & 0o7777, mode, "{what}");
+        let secrets = admin_ok(["get", "secrets", "-n", &ns.name, "-o", "name"]).stdout_text();
+        assert_eq!(secrets, "", "{what}: no token was issued");
+
+        // kubectl 1.33 fails on the same file, the same way.
+        as_nobody(
+            &home,
+            support::KUBECTL,
+            &["config", "set-context", "probe", "--cluster=local", "--kubeconfig", c],
+        )
+        .fails()
+        .stderr_has("permission denied");
+        assert_eq!(
+            std::fs::read(&config).expect("read"),
+            before,
+            "{what}: kubectl wrote it"
+        );
+
+        // Made writable, the same merge goes through.
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        as_nobody(
+            &home,
+            support::satoken_bin(),
+            &["ci", "-n", &ns.name, "--merge", "--kubeconfig", c],
+        )
+        .ok();
+    }
+}
+
 #[test]
 fn a_symlinked_kubeconfig_stays_a_link_and_modes_follow_kubectl() {
     let ns = Namespace::new("symlink");

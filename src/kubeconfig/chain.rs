@@ -220,6 +220,14 @@ impl KubeconfigFile {
         drop(text);
         let doc = parse_doc(rest.as_bytes(), &raw.path)?;
         check_shape(&doc, &raw.path)?;
+        // The lists were cut out of `doc`: their names are checked on the outline.
+        if let Some((section, name)) = outline_duplicate(&lean.outline) {
+            return Err(KubeconfigError::DuplicateName {
+                path: raw.path,
+                section,
+                name: name.to_owned(),
+            });
+        }
         Ok(KubeconfigFile {
             path: raw.path,
             doc,
@@ -256,6 +264,22 @@ impl KubeconfigFile {
     }
 }
 
+/// The first name that two items of one list share. client-go turns each list into a map
+/// and refuses a name it already holds (`duplicate name "x" in list`), an item without a
+/// name being named "".
+pub(crate) fn first_duplicate<'a>(names: impl IntoIterator<Item = Option<&'a str>>) -> Option<&'a str> {
+    let mut seen = HashSet::new();
+    names.into_iter().map(|n| n.unwrap_or("")).find(|n| !seen.insert(*n))
+}
+
+/// The first list of an outline in which two items share a name, and that name.
+pub(crate) fn outline_duplicate(outline: &Outline) -> Option<(Section, &str)> {
+    Section::ALL.into_iter().find_map(|section| {
+        let list = outline.lists[slot(section)].as_ref()?;
+        first_duplicate(list.items.iter().map(|it| it.name.as_deref())).map(|name| (section, name))
+    })
+}
+
 /// Rejects documents whose known fields have a shape kubectl would also refuse, so that
 /// lookups and merges never have to guess.
 fn check_shape(doc: &Map<String, Value>, path: &Path) -> Result<(), KubeconfigError> {
@@ -279,6 +303,13 @@ fn check_shape(doc: &Map<String, Value>, path: &Path) -> Result<(), KubeconfigEr
                 }
             }
             Some(_) => return Err(invalid(format!("{key} is not a list"))),
+        }
+        if let Some(name) = first_duplicate(items(doc, section).iter().map(item_name)) {
+            return Err(KubeconfigError::DuplicateName {
+                path: path.to_path_buf(),
+                section,
+                name: name.to_owned(),
+            });
         }
     }
     // client-go decodes a kubeconfig as kind Config, version v1; absent or empty values
@@ -669,6 +700,74 @@ a-only-top: 2
         fs::write(&a, A).unwrap();
         fs::write(&b, B).unwrap();
         (dir, a, b)
+    }
+
+    /// Two entries of one name in one file: kubectl refuses the file (`duplicate name "x"
+    /// in list`), and so do both loaders, naming the file, the list and the name, never a
+    /// value (kubectl's message prints the whole list, tokens included). An entry without a
+    /// name is named "" for this, as client-go reads it. Across files the first still wins.
+    #[test]
+    fn a_name_twice_in_one_file_is_refused_by_both_loaders_naming_only_the_name() {
+        let cases = [
+            (
+                "clusters",
+                "dup",
+                "clusters:\n- name: dup\n  cluster: {server: 'https://a'}\n- name: ok\n  cluster: {server: 'https://b'}\n- name: dup\n  cluster: {server: 'https://SECRET-SERVER'}\n",
+            ),
+            (
+                "users",
+                "u",
+                "users:\n- name: u\n  user: {token: SECRET-TOKEN-1}\n- name: u\n  user: {token: SECRET-TOKEN-2}\n",
+            ),
+            (
+                "contexts",
+                "x",
+                "contexts:\n- name: x\n  context: {cluster: a}\n- {name: x, context: {cluster: b}}\n",
+            ),
+            (
+                "clusters",
+                "",
+                "clusters:\n- cluster: {server: 'https://a'}\n- name: null\n  cluster: {server: 'https://b'}\n",
+            ),
+        ];
+        for (list, name, text) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let f = dir.path().join("config");
+            fs::write(&f, text).unwrap();
+            for lean_from in [0, usize::MAX] {
+                let err = Chain::load_lean_from(rules_for(&[&f]), lean_from).unwrap_err();
+                assert!(
+                    matches!(err, KubeconfigError::DuplicateName { .. }),
+                    "{list} {lean_from}: {err}"
+                );
+                let msg = err.to_string();
+                assert!(
+                    msg.contains(&format!("\"{}\": duplicate name \"{name}\" in {list}", f.display())),
+                    "{msg}"
+                );
+                assert!(!msg.contains("SECRET"), "{msg}");
+            }
+            // A large file goes the lean way through the public loader too.
+            let mut large = text.to_owned();
+            large.push('#');
+            large.push_str(&"x".repeat(LEAN_MIN_BYTES));
+            large.push('\n');
+            fs::write(&f, large).unwrap();
+            let err = Chain::load_lean(rules_for(&[&f])).unwrap_err();
+            assert!(matches!(err, KubeconfigError::DuplicateName { .. }), "{err}");
+        }
+        // One name in two files is not a duplicate: the first file's entry is in force.
+        let (_dir, a, b) = two_files();
+        assert!(Chain::load(rules_for(&[&a, &b])).is_ok());
+        // One item without a name is fine, as in kubectl.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        fs::write(
+            &f,
+            "clusters:\n- cluster: {server: 'https://a'}\n- name: b\n  cluster: {}\n",
+        )
+        .unwrap();
+        assert!(Chain::load(rules_for(&[&f])).is_ok());
     }
 
     #[test]

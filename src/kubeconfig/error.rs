@@ -32,6 +32,21 @@ pub enum KubeconfigError {
     #[error("invalid kubeconfig \"{}\": {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 
+    /// Two entries of one list in one file share a name (an entry without one counts as
+    /// named ""). kubectl refuses such a file, printing every entry of the list, credentials
+    /// included; this names the duplicate only.
+    #[error(
+        "error loading config file \"{}\": duplicate name \"{name}\" in {}: kubectl refuses \
+         this file too; rename or remove one of the two",
+        path.display(),
+        section.list_key()
+    )]
+    DuplicateName {
+        path: PathBuf,
+        section: Section,
+        name: String,
+    },
+
     /// An entry cannot be turned into kube's types (e.g. a context without `cluster`).
     #[error("invalid {section} \"{name}\" in \"{}\": {message}", path.display())]
     InvalidEntry {
@@ -90,6 +105,15 @@ pub enum KubeconfigError {
     /// A standalone output file exists and replacing it was not asked for.
     #[error("file \"{}\" already exists; refusing to overwrite it", path.display())]
     Exists { path: PathBuf },
+
+    /// A kubeconfig to change may not be written by this user (kubectl would fail on it
+    /// too); it could be replaced through its directory, but that is not ours to do.
+    #[error(
+        "cannot write \"{}\": {error}: kubectl could not write it either; fix its mode or owner, \
+         or pass --kubeconfig FILE to use a file you may write",
+        path.display()
+    )]
+    NotWritable { path: PathBuf, error: io::Error },
 
     /// Writing a file (temp file, rename, directory sync) failed.
     #[error("cannot write \"{}\": {error}", path.display())]

@@ -9,6 +9,12 @@
 //! waiters never both remove one lock and then both take the next). Every other lock,
 //! empty ones included, is waited for and then reported with the command that clears it.
 //!
+//! Whatever else is at a lock path (a FIFO, a symbolic link, a device, a directory, a socket,
+//! a file larger than a lock line) is someone else's lock too: it is waited for and reported,
+//! never followed, never read past a few KiB, and never opened in a way that could block
+//! (see [`read_lock`]). A FIFO or a link to `/dev/zero` planted there must not stop a run for
+//! longer than `--lock-timeout`, nor fill its memory.
+//!
 //! Having taken a file's lock, the leftovers of killed writers of that file are removed:
 //! temp files of an interrupted atomic write (see `write::stage`) and, where locks are made
 //! through named holder files (no `O_TMPFILE`), holder files of an interrupted lock
@@ -36,6 +42,8 @@ const HOLDER_SUFFIX: &str = ".holder";
 /// default). A test below stages a file to keep the two in step.
 const TEMP_SUFFIX: &str = ".tmp";
 const TEMP_RANDOM_LEN: usize = 6;
+/// The most of a lock file that is read: kubectl's are empty and ours one short line.
+const LOCK_READ_LIMIT: u64 = 4096;
 
 /// The lock file of a kubeconfig: the path as listed (symlinks not resolved), plus `.lock`.
 pub(crate) fn lock_path(path: &Path) -> PathBuf {
@@ -227,6 +235,120 @@ fn file_name(path: &Path) -> String {
     path.file_name().unwrap_or_default().to_string_lossy().into_owned()
 }
 
+/// What is at a lock path, as far as this tool may look.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LockFile {
+    /// Nothing: the lock is free.
+    Missing,
+    /// A regular file of at most [`LOCK_READ_LIMIT`] bytes: kubectl's (empty), ours (a
+    /// holder line), or anything else written into a file, which [`Holder::parse`] tells apart.
+    Text(String),
+    /// A regular file that cannot be read: kubectl creates its lock mode 0, which only
+    /// root reads.
+    Unreadable,
+    /// Something neither kubectl nor this tool makes there; says what it is.
+    Other(&'static str),
+}
+
+impl LockFile {
+    /// What the timeout message says about the lock's holder; `None` for the default wording.
+    fn describe(&self, me: &Holder) -> Option<String> {
+        match self {
+            LockFile::Text(text) => Holder::parse(text).map(|h| h.describe(me)),
+            LockFile::Other(what) => Some(format!(
+                "it is {what}, which neither kubectl nor kubectl-satoken creates"
+            )),
+            LockFile::Missing | LockFile::Unreadable => None,
+        }
+    }
+}
+
+/// Reads what is at `path` without ever blocking: a symbolic link is not followed, only a
+/// regular file is opened (non-blocking, so that a FIFO swapped in meanwhile does not wait for
+/// a writer) and checked again once open, and at most [`LOCK_READ_LIMIT`] bytes are read.
+pub(crate) fn read_lock(path: &Path) -> LockFile {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => {
+            if let Some(what) = not_regular(&meta.file_type()) {
+                return LockFile::Other(what);
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return LockFile::Missing,
+        Err(_) => return LockFile::Unreadable,
+    }
+    let file = match open_no_follow(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return LockFile::Missing,
+        // Replaced by something else between the two looks (a link: ELOOP; a socket: ENXIO).
+        Err(_) => match fs::symlink_metadata(path) {
+            Ok(meta) => match not_regular(&meta.file_type()) {
+                Some(what) => return LockFile::Other(what),
+                None => return LockFile::Unreadable,
+            },
+            Err(_) => return LockFile::Unreadable,
+        },
+    };
+    match file.metadata() {
+        Ok(meta) => {
+            if let Some(what) = not_regular(&meta.file_type()) {
+                return LockFile::Other(what);
+            }
+        }
+        Err(_) => return LockFile::Unreadable,
+    }
+    let mut bytes = Vec::new();
+    if io::Read::read_to_end(&mut io::Read::take(file, LOCK_READ_LIMIT + 1), &mut bytes).is_err() {
+        return LockFile::Unreadable;
+    }
+    if bytes.len() as u64 > LOCK_READ_LIMIT {
+        return LockFile::Other("a file larger than a lock (over 4 KiB)");
+    }
+    LockFile::Text(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// What a file type is, in words, unless it is a regular file.
+fn not_regular(kind: &fs::FileType) -> Option<&'static str> {
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_symlink() {
+        return Some("a symbolic link");
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return Some("a device");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Opens `path` for reading without following a final symbolic link and without blocking
+/// (a FIFO would otherwise wait for a writer forever, a terminal become ours).
+#[cfg(target_os = "linux")]
+fn open_no_follow(path: &Path) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
+}
+
+/// Elsewhere the look before opening must do: only a regular file gets here, and the type
+/// is checked again on the open file.
+#[cfg(not(target_os = "linux"))]
+fn open_no_follow(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
 fn lock_one(path: &Path, deadline: Instant, me: &Holder) -> Result<PathBuf, KubeconfigError> {
     let lock = lock_path(path);
     let lock_error = |source: io::Error| KubeconfigError::Lock {
@@ -249,10 +371,7 @@ fn lock_one(path: &Path, deadline: Instant, me: &Holder) -> Result<PathBuf, Kube
                 }
                 let now = Instant::now();
                 if now >= deadline {
-                    let holder = fs::read_to_string(&lock)
-                        .ok()
-                        .and_then(|text| Holder::parse(&text))
-                        .map(|h| h.describe(me));
+                    let holder = read_lock(&lock).describe(me);
                     return Err(KubeconfigError::Locked {
                         path: path.to_path_buf(),
                         lock,
@@ -325,7 +444,7 @@ fn create_lock_named(lock: &Path, content: &[u8]) -> io::Result<()> {
 
 /// Removes `lock` if it names a holder that is gone; true if it did (retry at once).
 fn remove_if_stale(lock: &Path, me: &Holder) -> bool {
-    let Ok(seen) = fs::read_to_string(lock) else {
+    let LockFile::Text(seen) = read_lock(lock) else {
         return false;
     };
     if !Holder::parse(&seen).is_some_and(|h| h.is_stale(me)) {
@@ -341,8 +460,8 @@ fn remove_if_stale(lock: &Path, me: &Holder) -> bool {
         return false;
     }
     // Still the same dead holder? (Another waiter may have removed it and locked anew.)
-    let still =
-        fs::read_to_string(lock).is_ok_and(|now| now == seen) && Holder::parse(&seen).is_some_and(|h| h.is_stale(me));
+    let still = matches!(read_lock(lock), LockFile::Text(now) if now == seen)
+        && Holder::parse(&seen).is_some_and(|h| h.is_stale(me));
     let removed = still && fs::remove_file(lock).is_ok();
     drop(dir);
     if removed {
@@ -374,10 +493,8 @@ fn remove_leftovers(path: &Path) {
     remove_matching(parent_dir(&lock), |name| {
         name.starts_with(&prefix)
             && name.ends_with(HOLDER_SUFFIX)
-            && fs::read_to_string(parent_dir(&lock).join(name))
-                .ok()
-                .and_then(|text| Holder::parse(&text))
-                .is_some_and(|h| h.is_stale(&me))
+            && matches!(read_lock(&parent_dir(&lock).join(name)),
+                LockFile::Text(text) if Holder::parse(&text).is_some_and(|h| h.is_stale(&me)))
     });
 }
 
@@ -686,6 +803,107 @@ mod tests {
             assert_eq!(fs::read_to_string(lock_path(&a)).unwrap(), content);
         }
         let _ = me;
+    }
+
+    /// Plants `kind` at `at`: what a hostile or careless neighbour could leave at a lock path.
+    #[cfg(unix)]
+    fn plant(kind: &str, at: &Path) {
+        match kind {
+            "fifo" => assert!(std::process::Command::new("mkfifo").arg(at).status().unwrap().success()),
+            "zero" => std::os::unix::fs::symlink("/dev/zero", at).unwrap(),
+            "null" => std::os::unix::fs::symlink("/dev/null", at).unwrap(),
+            "dangling" => std::os::unix::fs::symlink("nowhere", at).unwrap(),
+            "dir" => fs::create_dir(at).unwrap(),
+            "socket" => drop(std::os::unix::net::UnixListener::bind(at).unwrap()),
+            "big" => fs::write(at, vec![b'x'; 64 * 1024]).unwrap(),
+            _ => unreachable!("{kind}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_lock_never_blocks_follows_or_reads_much() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name);
+        assert_eq!(read_lock(&at("missing")), LockFile::Missing);
+        fs::write(at("empty"), "").unwrap();
+        assert_eq!(read_lock(&at("empty")), LockFile::Text(String::new()));
+        let line = Holder::this_process().line();
+        fs::write(at("ours"), &line).unwrap();
+        assert_eq!(read_lock(&at("ours")), LockFile::Text(line));
+        for (kind, what) in [
+            ("fifo", "a named pipe (FIFO)"),
+            ("zero", "a symbolic link"),
+            ("null", "a symbolic link"),
+            ("dangling", "a symbolic link"),
+            ("dir", "a directory"),
+            ("socket", "a socket"),
+            ("big", "a file larger than a lock (over 4 KiB)"),
+        ] {
+            plant(kind, &at(kind));
+            let start = Instant::now();
+            assert_eq!(read_lock(&at(kind)), LockFile::Other(what), "{kind}");
+            assert!(start.elapsed() < Duration::from_secs(2), "{kind}");
+        }
+        // A device node itself (not a link to one), where mknod is allowed (root).
+        let dev = at("dev");
+        let made = std::process::Command::new("mknod")
+            .arg(&dev)
+            .args(["c", "1", "5"]) // /dev/zero's numbers
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            assert_eq!(read_lock(&dev), LockFile::Other("a device"));
+        } else {
+            eprintln!("mknod not permitted here: the device-node case is skipped");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn anything_but_a_lock_file_at_the_lock_path_is_waited_for_then_named_and_left_alone() {
+        for kind in ["fifo", "zero", "dangling", "dir", "socket", "big"] {
+            let dir = tempfile::tempdir().unwrap();
+            let a = dir.path().join("a");
+            fs::write(&a, "kind: Config\n").unwrap();
+            let lock = lock_path(&a);
+            plant(kind, &lock);
+            let before = fs::symlink_metadata(&lock).unwrap();
+            let start = Instant::now();
+            let err = Locks::acquire(std::slice::from_ref(&a), Duration::from_millis(300)).unwrap_err();
+            let took = start.elapsed();
+            assert!(took >= Duration::from_millis(300), "{kind}: waited for the timeout");
+            assert!(took < Duration::from_secs(5), "{kind}: took {took:?}");
+            let msg = err.to_string();
+            assert!(matches!(err, KubeconfigError::Locked { .. }), "{kind}: {msg}");
+            assert!(msg.contains(&format!("remove {}", lock.display())), "{kind}: {msg}");
+            assert!(
+                msg.contains("which neither kubectl nor kubectl-satoken creates"),
+                "{kind}: {msg}"
+            );
+            let after = fs::symlink_metadata(&lock).unwrap();
+            assert_eq!(before.file_type(), after.file_type(), "{kind}");
+            assert_eq!(fs::read(&a).unwrap(), b"kind: Config\n");
+        }
+    }
+
+    /// A holder file that is a FIFO or a link is not read either (a leftover is only ever a
+    /// regular file this tool wrote).
+    #[cfg(unix)]
+    #[test]
+    fn leftover_lookalikes_that_are_not_files_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        let fifo = dir.path().join(".config.lock.AbC123.holder");
+        plant("fifo", &fifo);
+        let link = dir.path().join(".config.lock.XyZ789.holder");
+        plant("zero", &link);
+        let start = Instant::now();
+        let locks = Locks::acquire(std::slice::from_ref(&f), Duration::ZERO).unwrap();
+        assert!(start.elapsed() < Duration::from_secs(2));
+        assert!(fs::symlink_metadata(&fifo).is_ok() && fs::symlink_metadata(&link).is_ok());
+        drop(locks);
     }
 
     #[cfg(target_os = "linux")]

@@ -263,7 +263,7 @@ mod splice {
     use serde_json::{Map, Value};
 
     use super::{MergeReport, MergeRequest};
-    use crate::kubeconfig::chain::RawFile;
+    use crate::kubeconfig::chain::{RawFile, outline_duplicate};
     use crate::kubeconfig::error::KubeconfigError;
     use crate::kubeconfig::section::{Section, is_managed};
     use crate::kubeconfig::write::{ModePolicy, Staged, resolve_target, stage_parts};
@@ -355,6 +355,13 @@ mod splice {
                 text,
                 outline,
             });
+        }
+        // A file kubectl refuses: the whole-document path reports it.
+        if files
+            .iter()
+            .any(|f| f.outline.as_ref().is_some_and(|o| outline_duplicate(o).is_some()))
+        {
+            return Ok(None);
         }
         let Some(dest) = files.iter().position(|f| f.path == destination) else {
             return Ok(None);
@@ -1163,6 +1170,26 @@ users:
 "#;
 
     const ODD_LAYOUT: &str = "# my clusters\nkind: Config\nclusters:\n  - name: \"quoted\"   # trailing\n    cluster: {server: 'https://q'}\n\n  # about the next one\n  -   name: flowish\n      cluster:\n        server: https://f\n        note: |\n          two\n\n          lines\n  - {name: sa-cluster, cluster: {server: s, extensions: [{name: kubectl-satoken, extension: {}}]}}\nusers:\n  - name: u\n    user: {token: \"T\"}\ncontexts:\n  - name: c\n    context: {cluster: quoted, user: u}\nx-unknown: [1, {a: b}]";
+
+    /// A file kubectl refuses for a name it holds twice is refused by the merge too, by the
+    /// splice and by the whole-document path alike, and nothing is written.
+    #[test]
+    fn a_file_with_a_name_twice_is_refused_and_left_alone() {
+        let text = EXISTING.replace(
+            "users:\n- name: admin\n",
+            "users:\n- name: admin\n  user: {token: SECRET-TOKEN-2}\n- name: admin\n",
+        );
+        for splice_ok in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let f = dir.path().join("config");
+            fs::write(&f, &text).unwrap();
+            let err = merge_with(&env_rules(&[&f]), &req(sa_entries()), splice_ok).unwrap_err();
+            assert!(matches!(err, KubeconfigError::DuplicateName { .. }), "{err}");
+            assert!(!err.to_string().contains("SECRET"), "{err}");
+            assert_eq!(fs::read_to_string(&f).unwrap(), text);
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
+    }
 
     #[test]
     fn spliced_merges_equal_whole_document_merges() {

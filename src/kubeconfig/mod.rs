@@ -20,5 +20,5 @@ pub use error::KubeconfigError;
 pub use merge::{MergeReport, MergeRequest, merge};
 pub use rules::LoadingRules;
 pub use section::{MARKER, Section, is_managed};
-pub use write::write_new;
+pub use write::{check_can_merge_into, write_new};
 pub use yaml::to_yaml;

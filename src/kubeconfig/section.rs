@@ -67,8 +67,8 @@ pub(crate) fn item_name(item: &Value) -> Option<&str> {
     item.get("name").and_then(Value::as_str)
 }
 
-/// Index of the item that defines `name` in one file. client-go turns each list into a
-/// map item by item, so within a single file the LAST item of a name is the one in force.
+/// Index of the item that defines `name` in one file (the last of that name; a file that
+/// holds a name twice is refused on load, as client-go refuses it: `chain::first_duplicate`).
 pub(crate) fn find_in_doc(doc: &Map<String, Value>, section: Section, name: &str) -> Option<usize> {
     items(doc, section)
         .iter()

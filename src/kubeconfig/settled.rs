@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::chain::RawFile;
 use super::error::KubeconfigError;
-use super::lock::{Holder, lock_path};
+use super::lock::{Holder, LockFile, lock_path, read_lock};
 use crate::verbose;
 
 /// How long a read waits for a writer that writes in place (kubectl holds its lock for
@@ -54,13 +54,15 @@ fn inode_and_ctime(_: &Metadata) -> Option<(u64, u64, i64, i64)> {
     None
 }
 
-/// Whether `<path>.lock` is held by a writer that writes in place: any lock but ours.
+/// Whether `<path>.lock` is held by a writer that writes in place: any lock but ours. The
+/// lock is looked at as the writers do ([`read_lock`]: a FIFO or a link to `/dev/zero` there
+/// neither blocks nor fills memory); what is not ours counts as kubectl's, unreadable ones
+/// included (kubectl creates its lock mode 0, which root reads anyway).
 fn in_place_writer_holds_lock(path: &Path) -> bool {
-    match fs::read_to_string(lock_path(path)) {
-        Ok(text) => Holder::parse(&text).is_none(),
-        // Not there; or there but unreadable (a lock is created mode 0 by kubectl, which
-        // root reads anyway), and then it is kubectl's.
-        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    match read_lock(&lock_path(path)) {
+        LockFile::Missing => false,
+        LockFile::Text(text) => Holder::parse(&text).is_none(),
+        LockFile::Unreadable | LockFile::Other(_) => true,
     }
 }
 
@@ -183,5 +185,32 @@ mod tests {
         let raw = read_settled(&f).unwrap();
         assert!(start.elapsed() >= SETTLE);
         assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]));
+    }
+    /// Something planted at the lock path delays a read as kubectl's lock does, no longer:
+    /// a FIFO is not opened for a blocking read, a link to /dev/zero not followed.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_lock_neither_blocks_a_read_nor_fills_memory() {
+        for kind in ["fifo", "zero", "dir"] {
+            let dir = tempfile::tempdir().unwrap();
+            let f = dir.path().join("config");
+            fs::write(&f, "kind: Config\n").unwrap();
+            let lock = lock_path(&f);
+            match kind {
+                "fifo" => assert!(
+                    std::process::Command::new("mkfifo")
+                        .arg(&lock)
+                        .status()
+                        .unwrap()
+                        .success()
+                ),
+                "zero" => std::os::unix::fs::symlink("/dev/zero", &lock).unwrap(),
+                _ => fs::create_dir(&lock).unwrap(),
+            }
+            let start = Instant::now();
+            let raw = read_settled(&f).unwrap();
+            assert!(start.elapsed() < SETTLE * 3, "{kind}: {:?}", start.elapsed());
+            assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]), "{kind}");
+        }
     }
 }
