@@ -710,7 +710,7 @@ fn a_write_that_fails_for_one_file_replaces_none_and_leaves_no_token_secret() {
     std::fs::create_dir(dir.join("b.kubeconfig")).expect("mkdir");
     let before = token_secrets(&ns.name);
 
-    run(&mut home.satoken([
+    let out = run(&mut home.satoken([
         "a",
         "b",
         "-n",
@@ -721,13 +721,11 @@ fn a_write_that_fails_for_one_file_replaces_none_and_leaves_no_token_secret() {
         "secret",
         "--force",
     ]))
-    .fails()
-    .stderr_has("b.kubeconfig")
-    .stderr_has("Deleted again the Secret(s) this run created");
+    .fails();
     assert_eq!(
         std::fs::read_to_string(&a).expect("read"),
         "the old content of a\n",
-        "a file --force would have replaced keeps its old content"
+        "a file --force would have replaced keeps its old content:\n{out}"
     );
     assert_eq!(
         support::listing(&dir),
@@ -739,6 +737,9 @@ fn a_write_that_fails_for_one_file_replaces_none_and_leaves_no_token_secret() {
         before,
         "every token Secret of the run was deleted"
     );
+    out.stderr_has("b.kubeconfig")
+        .stderr_has("a directory is in the way")
+        .stderr_has("Deleted again the Secret(s) this run created");
 
     // Bound tokens cannot be withdrawn: said so.
     run(&mut home.satoken([
