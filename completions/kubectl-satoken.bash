@@ -511,7 +511,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__refresh)
-            opts="-v -q -h --all --kubeconfig --request-timeout --verbose --lock-timeout --quiet --help"
+            opts="-v -q -h --all --kubeconfig --request-timeout --verbose --wait-timeout --no-wait --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,6 +522,10 @@ _kubectl__satoken() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -537,7 +541,7 @@ _kubectl__satoken() {
             return 0
             ;;
         kubectl__satoken__subcmd__revoke)
-            opts="-v -q -h --keep-context --kubeconfig --request-timeout --verbose --lock-timeout --quiet --help"
+            opts="-v -q -h --keep-context --kubeconfig --request-timeout --verbose --wait-timeout --no-wait --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -548,6 +552,10 @@ _kubectl__satoken() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

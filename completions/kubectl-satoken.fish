@@ -68,7 +68,7 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "create
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "list" -d 'List the contexts kubectl-satoken created in the kubeconfig chain'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "inspect" -d 'Show a context\'s token: its claims, decoded without trusting them'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "refresh" -d 'Issue a new token for contexts with the options recorded on them'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "revoke" -d 'Revoke a context\'s token and remove the context from the kubeconfig'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "revoke" -d 'Revoke a context\'s token, wait until it is rejected, and remove the context'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "completion" -d 'Print a shell completion script for kubectl-satoken'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
@@ -123,16 +123,20 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect"
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l wait-timeout -d 'How long to wait, after deleting a Secret, until its token is rejected: until the Secret is gone, then 10s (API servers cache a token that long) plus 2s, then 3 probes with the token itself; at least 12s' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l all -d 'Refresh every context kubectl-satoken created'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -l no-wait -d 'Return right after the delete, without waiting and checking: the token stops working within about 10s'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand refresh" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l request-timeout -d 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)' -r
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l wait-timeout -d 'How long to wait, after deleting a Secret, until its token is rejected: until the Secret is gone, then 10s (API servers cache a token that long) plus 2s, then 3 probes with the token itself; at least 12s' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l lock-timeout -d 'How long to wait for another writer\'s kubeconfig lock' -r
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l keep-context -d 'Keep the context and its entries in the kubeconfig'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s v -l verbose -d 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response\'s audit ID'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -l no-wait -d 'Return right after the delete, without waiting and checking: the token stops working within about 10s'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand completion" -s h -l help -d 'Print help'
@@ -141,6 +145,6 @@ complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; an
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "list" -d 'List the contexts kubectl-satoken created in the kubeconfig chain'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "inspect" -d 'Show a context\'s token: its claims, decoded without trusting them'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "refresh" -d 'Issue a new token for contexts with the options recorded on them'
-complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "revoke" -d 'Revoke a context\'s token and remove the context from the kubeconfig'
+complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "revoke" -d 'Revoke a context\'s token, wait until it is rejected, and remove the context'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "completion" -d 'Print a shell completion script for kubectl-satoken'
 complete -c kubectl-satoken -n "__fish_kubectl_satoken_using_subcommand help; and not __fish_seen_subcommand_from create list inspect refresh revoke completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -66,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the contexts kubectl-satoken created in the kubeconfig chain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a context''s token: its claims, decoded without trusting them')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Issue a new token for contexts with the options recorded on them')
-            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a context''s token and remove the context from the kubeconfig')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a context''s token, wait until it is rejected, and remove the context')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script for kubectl-satoken')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -137,10 +137,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
         'kubectl-satoken;refresh' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait, after deleting a Secret, until its token is rejected: until the Secret is gone, then 10s (API servers cache a token that long) plus 2s, then 3 probes with the token itself; at least 12s')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another writer''s kubeconfig lock')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Refresh every context kubectl-satoken created')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response''s audit ID')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response''s audit ID')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Return right after the delete, without waiting and checking: the token stops working within about 10s')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -150,10 +152,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
         'kubectl-satoken;revoke' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request; 0 means no limit (e.g. 1s, 2m)')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait, after deleting a Secret, until its token is rejected: until the Secret is gone, then 10s (API servers cache a token that long) plus 2s, then 3 probes with the token itself; at least 12s')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another writer''s kubeconfig lock')
             [CompletionResult]::new('--keep-context', '--keep-context', [CompletionResultType]::ParameterName, 'Keep the context and its entries in the kubeconfig')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response''s audit ID')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request (method, path, status, time) and lock events on stderr; never a token or a header value. -vv adds each response''s audit ID')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Return right after the delete, without waiting and checking: the token stops working within about 10s')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -175,7 +179,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-satoken' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the contexts kubectl-satoken created in the kubeconfig chain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a context''s token: its claims, decoded without trusting them')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Issue a new token for contexts with the options recorded on them')
-            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a context''s token and remove the context from the kubeconfig')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a context''s token, wait until it is rejected, and remove the context')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script for kubectl-satoken')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

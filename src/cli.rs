@@ -64,7 +64,7 @@ pub enum Command {
     /// Issue a new token for contexts with the options recorded on them
     #[command(after_help = REFRESH_EXAMPLES)]
     Refresh(RefreshArgs),
-    /// Revoke a context's token and remove the context from the kubeconfig
+    /// Revoke a context's token, wait until it is rejected, and remove the context
     #[command(after_help = REVOKE_EXAMPLES)]
     Revoke(RevokeArgs),
     /// Print a shell completion script for kubectl-satoken
@@ -102,20 +102,29 @@ Examples:
 
 const REFRESH_EXAMPLES: &str = "\
 Examples:
-  # A new token for one context (a Secret-based one is rotated: new Secret, old one deleted)
+  # A new token for one context (a Secret-based one is rotated: new Secret, old one deleted;
+  # refresh then waits about 12s until the old token is rejected, and checks that it is)
   kubectl satoken refresh prod/team-a/ci
 
-  # Every context kubectl-satoken made
+  # Every context kubectl-satoken made (one wait at the end for all the old tokens)
   kubectl satoken refresh --all
+
+  # Do not wait: the old token stops working within about 10s
+  kubectl satoken refresh prod/team-a/ci --no-wait
 ";
 
 const REVOKE_EXAMPLES: &str = "\
 Examples:
-  # Delete the token's Secret (so the token stops working) and remove the context
+  # Delete the token's Secret, wait until the API servers reject the token (about 12s: each
+  # server accepts a token it saw for up to 10s after the delete), check that they do, and
+  # remove the context
   kubectl satoken revoke prod/team-a/ci
 
   # Revoke but keep the (now useless) context
   kubectl satoken revoke prod/team-a/ci --keep-context
+
+  # Return right after the delete: the token stops working within about 10s
+  kubectl satoken revoke prod/team-a/ci --no-wait
 ";
 
 /// Which kubeconfig chain to read and write, like kubectl's flags.
@@ -145,6 +154,21 @@ pub struct WriteArgs {
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// How `revoke` and `refresh` make sure a deleted Secret's token no longer works.
+#[derive(Debug, Clone, Args)]
+pub struct RevokeWaitArgs {
+    /// How long to wait, after deleting a Secret, until its token is rejected: until the
+    /// Secret is gone, then 10s (API servers cache a token that long) plus 2s, then 3 probes
+    /// with the token itself; at least 12s
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub wait_timeout: GoDuration,
+
+    /// Return right after the delete, without waiting and checking: the token stops working
+    /// within about 10s
+    #[arg(long, conflicts_with = "wait_timeout")]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +234,9 @@ pub struct RefreshArgs {
     pub kubeconfig_args: KubeconfigArgs,
 
     #[command(flatten)]
+    pub wait: RevokeWaitArgs,
+
+    #[command(flatten)]
     pub write: WriteArgs,
 }
 
@@ -225,6 +252,9 @@ pub struct RevokeArgs {
 
     #[command(flatten)]
     pub kubeconfig_args: KubeconfigArgs,
+
+    #[command(flatten)]
+    pub wait: RevokeWaitArgs,
 
     #[command(flatten)]
     pub write: WriteArgs,
@@ -457,6 +487,11 @@ mod tests {
         assert!(
             matches!(cli.command, Some(Command::Refresh(a)) if a.write.lock_timeout.to_std() == Duration::from_secs(10))
         );
+        let cli = Cli::try_parse_from(["kubectl-satoken", "revoke", "c"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Revoke(a)) if a.wait.wait_timeout.to_std() == Duration::from_secs(30) && !a.wait.no_wait)
+        );
+        assert!(Cli::try_parse_from(["kubectl-satoken", "revoke", "c", "--no-wait", "--wait-timeout", "1m"]).is_err());
     }
 
     #[test]

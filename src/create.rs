@@ -109,6 +109,16 @@ pub fn validate(args: &CreateArgs) -> Result<(), ValidationError> {
     for service_account in &args.service_accounts {
         names::check_subdomain("ServiceAccount name", service_account)?;
     }
+    if let Some(twice) = args
+        .service_accounts
+        .iter()
+        .enumerate()
+        .find_map(|(i, sa)| args.service_accounts[..i].contains(sa).then_some(sa))
+    {
+        return Err(flag(format!(
+            "ServiceAccount {twice:?} is named twice; name each ServiceAccount once (each gets one kubeconfig file)"
+        )));
+    }
     if args.service_accounts.len() > 1 && args.output_dir.is_none() {
         return Err(flag(
             "several ServiceAccounts need --output-dir DIR (one kubeconfig file each)",
@@ -437,9 +447,7 @@ impl CreateOptions {
         }
         if let Some(e) = failure {
             // All or nothing: tokens already issued for the others are withdrawn where possible.
-            for (handout, _) in &issued {
-                handout.undo(&client).await;
-            }
+            self.withdraw(&client, &issued, stderr).await;
             return Err(e);
         }
         if !self.args.quiet {
@@ -450,11 +458,53 @@ impl CreateOptions {
         match self.write(issued.iter().map(|(h, e)| (h, e)), stdout, stderr) {
             Ok(()) => Ok(()),
             Err(e) => {
-                for (handout, _) in &issued {
-                    handout.undo(&client).await;
-                }
+                self.withdraw(&client, &issued, stderr).await;
                 Err(e)
             }
+        }
+    }
+
+    /// After a failure: deletes every Secret the run created (token Secrets, anchors) and
+    /// says so; a plain bound token cannot be withdrawn, so it says when those expire.
+    async fn withdraw(&self, client: &kube::Client, issued: &[(Handout, NewEntries)], stderr: &mut impl Write) {
+        let mut deleted = Vec::new();
+        let mut kept = Vec::new();
+        for (handout, _) in issued {
+            match handout.undo(client).await {
+                Ok(Some(name)) => deleted.push(name.to_string()),
+                // A reused --secret-name Secret was there before: it stays as it was.
+                Ok(None) if handout.record.token_type == TokenType::Secret => {}
+                Ok(None) => kept.push(format!(
+                    "{} (expires {})",
+                    handout.record.service_account,
+                    handout.record.expires_at.as_deref().unwrap_or("never")
+                )),
+                Err(e) => {
+                    let _ = writeln!(
+                        stderr,
+                        "warning: {e}; delete it with: kubectl delete secret {} -n {}",
+                        handout.record.owned_secret().unwrap_or_default(),
+                        self.namespace
+                    );
+                }
+            }
+        }
+        if self.args.quiet {
+            return;
+        }
+        if !deleted.is_empty() {
+            let _ = writeln!(
+                stderr,
+                "Deleted again the Secret(s) this run created: {}.",
+                deleted.join(", ")
+            );
+        }
+        if !kept.is_empty() {
+            let _ = writeln!(
+                stderr,
+                "The bound token(s) issued for {} cannot be withdrawn; they never reached a file, and they expire.",
+                kept.join(", ")
+            );
         }
     }
 
@@ -469,7 +519,8 @@ impl CreateOptions {
         if self.args.verify {
             let expected = format!("system:serviceaccount:{}:{}", self.namespace, target.service_account);
             if let Err(e) = verify::expect_identity(&entries.document(), &expected, self.request_timeout()).await {
-                handout.undo(client).await;
+                // Best effort: the error that matters is the verify's.
+                let _ = handout.undo(client).await;
                 return Err(CreateError::Verify(e));
             }
         }
@@ -527,16 +578,20 @@ impl CreateOptions {
     ) -> Result<(), CreateError> {
         let issued: Vec<_> = issued.collect();
         if let Some(dir) = &self.args.output_dir {
+            // All files or none: each is staged before any replaces what was there.
+            let mut files = Vec::new();
             for (handout, entries) in &issued {
                 let path = output_dir_file(dir, &handout.record.service_account);
-                let text = self.render(&entries.document())?;
-                kubeconfig::write_new(&path, text.as_bytes(), self.args.force).map_err(output_exists)?;
-                if !self.args.quiet {
+                files.push((path, self.render(&entries.document())?.into_bytes()));
+            }
+            kubeconfig::write_all(&files, self.args.force).map_err(output_exists)?;
+            if !self.args.quiet {
+                for ((_, entries), (path, _)) in issued.iter().zip(&files) {
                     let _ = writeln!(
                         stderr,
                         "Kubeconfig with context {:?} written to {}.",
                         entries.names.context,
-                        display(&path)
+                        display(path)
                     );
                 }
             }
@@ -765,6 +820,15 @@ mod tests {
                 .contains("need --output-dir")
         );
         assert_eq!(error(&["--context-name", ""]), "--context-name must not be empty");
+        let twice = Cli::try_parse_from(["kubectl-satoken", "ci", "b", "ci", "--output-dir", "d"])
+            .unwrap()
+            .create;
+        assert!(
+            validate(&twice)
+                .unwrap_err()
+                .to_string()
+                .starts_with("ServiceAccount \"ci\" is named twice")
+        );
         assert!(error(&["--server", "k8s.example.com"]).contains("is not a URL"));
         assert!(error(&["-n", "Bad_NS"]).starts_with("invalid namespace \"Bad_NS\""));
         let bad_sa = Cli::try_parse_from(["kubectl-satoken", "Bad"]).unwrap().create;

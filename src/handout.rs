@@ -162,10 +162,14 @@ impl Handout {
         NewEntries::new(names, &cluster, &self.token.token, &self.record)
     }
 
-    /// Deletes the Secret this handout created (its token stops working). Best effort.
-    pub async fn undo(&self, client: &kube::Client) {
-        if let Some(name) = &self.created_secret {
-            let _ = token::delete_secret(client, &self.record.namespace, name).await;
+    /// Deletes the Secret this handout created (token Secret or anchor): its token stops
+    /// working. Says which Secret it deleted (`None`: it created none).
+    pub async fn undo(&self, client: &kube::Client) -> Result<Option<&str>, TokenError> {
+        match &self.created_secret {
+            Some(name) => token::delete_secret(client, &self.record.namespace, name)
+                .await
+                .map(|()| Some(name.as_str())),
+            None => Ok(None),
         }
     }
 }

@@ -736,3 +736,107 @@ fn output_file_that_is_a_device_fifo_or_stdout_is_written_through_never_replaced
     );
     assert!(before.0.0, "/dev/stdout is a link");
 }
+
+/// The names of the token Secrets in a namespace, as the admin sees them.
+fn token_secrets(ns: &str) -> Vec<String> {
+    let out = admin_ok([
+        "get",
+        "secrets",
+        "-n",
+        ns,
+        "--field-selector",
+        "type=kubernetes.io/service-account-token",
+        "-o",
+        "name",
+    ]);
+    let mut names: Vec<String> = out.stdout_text().lines().map(str::to_string).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_same_service_account_twice_is_refused_before_anything_is_created() {
+    let ns = Namespace::new("twice");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let before = token_secrets(&ns.name);
+    let dir = home.path("out");
+    run(&mut home.satoken([
+        "ci",
+        "ci",
+        "-n",
+        &ns.name,
+        "--output-dir",
+        dir.to_str().expect("utf-8"),
+        "--type",
+        "secret",
+        "--force",
+    ]))
+    .fails()
+    .stderr_has("error: ServiceAccount \"ci\" is named twice");
+    assert!(!dir.exists(), "nothing written");
+    assert_eq!(token_secrets(&ns.name), before, "no token Secret created");
+}
+
+#[test]
+fn a_write_that_fails_for_one_file_replaces_none_and_leaves_no_token_secret() {
+    let ns = Namespace::new("all-or-nothing");
+    for sa in ["a", "b"] {
+        admin_ok(["create", "serviceaccount", sa, "-n", &ns.name]);
+    }
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let dir = home.path("out");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let a = dir.join("a.kubeconfig");
+    std::fs::write(&a, "the old content of a\n").expect("write");
+    // b's file cannot be written: a directory is in its place.
+    std::fs::create_dir(dir.join("b.kubeconfig")).expect("mkdir");
+    let before = token_secrets(&ns.name);
+
+    let out = run(&mut home.satoken([
+        "a",
+        "b",
+        "-n",
+        &ns.name,
+        "--output-dir",
+        dir.to_str().expect("utf-8"),
+        "--type",
+        "secret",
+        "--force",
+    ]))
+    .fails();
+    assert_eq!(
+        std::fs::read_to_string(&a).expect("read"),
+        "the old content of a\n",
+        "a file --force would have replaced keeps its old content:\n{out}"
+    );
+    assert_eq!(
+        support::listing(&dir),
+        ["a.kubeconfig", "b.kubeconfig"],
+        "no temp file left"
+    );
+    assert_eq!(
+        token_secrets(&ns.name),
+        before,
+        "every token Secret of the run was deleted"
+    );
+    out.stderr_has("b.kubeconfig")
+        .stderr_has("a directory is in the way")
+        .stderr_has("Deleted again the Secret(s) this run created");
+
+    // Bound tokens cannot be withdrawn: said so.
+    run(&mut home.satoken([
+        "a",
+        "b",
+        "-n",
+        &ns.name,
+        "--output-dir",
+        dir.to_str().expect("utf-8"),
+        "--force",
+    ]))
+    .fails()
+    .stderr_has("cannot be withdrawn; they never reached a file");
+    assert_eq!(std::fs::read_to_string(&a).expect("read"), "the old content of a\n");
+}

@@ -542,3 +542,253 @@ fn output_dir_writes_one_working_0600_kubeconfig_per_service_account() {
         );
     }
 }
+
+/// The Secret a managed context's token depends on (its token Secret or its anchor), from
+/// `list -o json`.
+fn secret_of(home: &Home, context: &str) -> String {
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&mut home.satoken(["list", "-o", "json"])).ok().stdout_text()).expect("json");
+    let row = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["context"] == context)
+        .unwrap_or_else(|| panic!("{context} not listed: {json}"))
+        .clone();
+    row["secret"]
+        .as_str()
+        .or_else(|| row["anchorSecret"].as_str())
+        .or_else(|| row["boundObject"]["name"].as_str())
+        .unwrap_or_else(|| panic!("no Secret recorded: {row}"))
+        .to_string()
+}
+
+/// The token is refused at once: no waiting, no retry.
+fn rejected_now(home: &Home, kubeconfig: &Path) {
+    let r = whoami(home, kubeconfig);
+    assert!(
+        !r.success() && r.stderr_text().contains("Unauthorized"),
+        "the token must be rejected the moment the command returned:\n{r}"
+    );
+}
+
+#[test]
+fn a_token_used_just_before_revoke_is_rejected_the_moment_revoke_returns() {
+    let ns = Namespace::new("revoke-cache");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let identity = format!("system:serviceaccount:{}:ci", ns.name);
+
+    for (flags, name) in [
+        (&["--type", "secret"][..], "secret-ctx"),
+        (&["--revocable"][..], "revocable-ctx"),
+    ] {
+        let mut args = vec!["ci", "-n", &ns.name, "--merge", "--context-name", name];
+        args.extend_from_slice(flags);
+        run(&mut home.satoken(args)).ok();
+        let copy = standalone_copy(&home, None, name, &format!("{name}.yaml"));
+        // The API server now holds the token in its cache of good tokens.
+        assert_eq!(whoami(&home, &copy).ok().stdout_text(), identity);
+
+        let started = std::time::Instant::now();
+        let out = run(&mut home.satoken(["revoke", name])).ok();
+        let took = started.elapsed();
+        rejected_now(&home, &copy);
+        println!("revoke {flags:?} took {:.1} s", took.as_secs_f64());
+        let out = out
+            .stderr_has("Deleted Secret")
+            .stderr_has("no longer works: the API server rejected it 3 of 3 times")
+            .stderr_has("s after the delete");
+        assert!(!out.stderr_text().contains("within about 10 s"), "{out}");
+    }
+}
+
+#[test]
+fn revoke_no_wait_returns_at_once_and_says_the_token_works_for_up_to_10_s() {
+    let ns = Namespace::new("revoke-nowait");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--context-name",
+        "ctx",
+        "--type",
+        "secret",
+    ]))
+    .ok();
+    let copy = standalone_copy(&home, None, "ctx", "ctx.yaml");
+    whoami(&home, &copy).ok();
+
+    let started = std::time::Instant::now();
+    let out = run(&mut home.satoken(["revoke", "ctx", "--no-wait"])).ok();
+    let took = started.elapsed();
+    // What the message warns of: the cached token still works right after the delete.
+    let still = whoami(&home, &copy);
+    println!("revoke --no-wait took {:.1} s", took.as_secs_f64());
+    let out = out
+        .stderr_has("Deleted Secret")
+        .stderr_has("stops working within about 10 s");
+    assert!(!out.stderr_text().contains("no longer works"), "{out}");
+    assert!(
+        still.success(),
+        "the API server still accepts the cached token:\n{still}"
+    );
+    support::eventually(15, "the token to be rejected with 401", || {
+        let r = whoami(&home, &copy);
+        (!r.success() && r.stderr_text().contains("Unauthorized")).then_some(())
+    });
+    // A wait that cannot cover the cache is refused before anything is deleted.
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--context-name",
+        "short",
+        "--type",
+        "secret",
+    ]))
+    .ok();
+    let secret = secret_of(&home, "short");
+    run(&mut home.satoken(["revoke", "short", "--wait-timeout", "5s"]))
+        .fails()
+        .stderr_has("--wait-timeout 5s is too short")
+        .stderr_has("--no-wait");
+    admin_ok(["get", "secret", &secret, "-n", &ns.name]);
+}
+
+#[test]
+fn revoke_of_a_secret_already_deleted_says_so_and_still_waits_out_the_cache() {
+    let ns = Namespace::new("revoke-gone");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    let config = home.admin_config(".kube/config");
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--context-name",
+        "ctx",
+        "--type",
+        "secret",
+    ]))
+    .ok();
+    let copy = standalone_copy(&home, None, "ctx", "ctx.yaml");
+    whoami(&home, &copy).ok();
+    let secret = secret_of(&home, "ctx");
+    admin_ok(["delete", "secret", &secret, "-n", &ns.name]);
+
+    let out = run(&mut home.satoken(["revoke", "ctx"])).ok();
+    rejected_now(&home, &copy);
+    let out = out
+        .stderr_has(&format!("Secret {}/{secret} was already gone", ns.name))
+        .stderr_has("no longer works: the API server rejected it 3 of 3 times");
+    assert!(!out.stderr_text().contains("Deleted Secret"), "{out}");
+    assert!(
+        !contexts_in(&config).contains(&"ctx".to_string()),
+        "the context is gone"
+    );
+}
+
+#[test]
+fn refresh_waits_once_until_every_old_token_is_rejected() {
+    let ns = Namespace::new("refresh-cache");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    home.admin_config(".kube/config");
+    let mut copies = Vec::new();
+    for name in ["one", "two"] {
+        run(&mut home.satoken([
+            "ci",
+            "-n",
+            &ns.name,
+            "--merge",
+            "--context-name",
+            name,
+            "--type",
+            "secret",
+        ]))
+        .ok();
+        let copy = standalone_copy(&home, None, name, &format!("{name}.yaml"));
+        whoami(&home, &copy).ok();
+        copies.push(copy);
+    }
+
+    let started = std::time::Instant::now();
+    let out = run(&mut home.satoken(["refresh", "--all"])).ok();
+    let took = started.elapsed();
+    for copy in &copies {
+        rejected_now(&home, copy);
+    }
+    println!(
+        "refresh --all of 2 Secret-based contexts took {:.1} s",
+        took.as_secs_f64()
+    );
+    let err = out.stderr_text();
+    assert_eq!(err.matches("Waiting until").count(), 1, "one wait for both:\n{out}");
+    assert_eq!(
+        err.matches("the old token no longer works: the API server rejected it 3 of 3 times")
+            .count(),
+        2,
+        "{out}"
+    );
+
+    // --no-wait: said honestly, and the old token is still cached right after.
+    let copy = standalone_copy(&home, None, "one", "one-new.yaml");
+    whoami(&home, &copy).ok();
+    let out = run(&mut home.satoken(["refresh", "one", "--no-wait"]))
+        .ok()
+        .stderr_has("the old token stops working within about 10 s");
+    assert!(!out.stderr_text().contains("no longer works"), "{out}");
+}
+
+#[test]
+fn revoke_fails_when_a_finalizer_keeps_the_secret_past_the_wait() {
+    let ns = Namespace::new("revoke-finalizer");
+    ns.service_account_that_lists_pods("ci");
+    let home = Home::new();
+    let config = home.admin_config(".kube/config");
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--context-name",
+        "ctx",
+        "--type",
+        "secret",
+    ]))
+    .ok();
+    let secret = secret_of(&home, "ctx");
+    let hold = |finalizers: &str| {
+        admin_ok([
+            "patch",
+            "secret",
+            &secret,
+            "-n",
+            &ns.name,
+            "--type=merge",
+            "-p",
+            &format!(r#"{{"metadata":{{"finalizers":{finalizers}}}}}"#),
+        ])
+    };
+    hold(r#"["example.com/hold"]"#);
+
+    run(&mut home.satoken(["revoke", "ctx", "--wait-timeout", "13s"]))
+        .fails()
+        .stderr_has(&format!("Secret {}/{secret} still exists", ns.name))
+        .stderr_has("(finalizers: example.com/hold)");
+    assert!(contexts_in(&config).contains(&"ctx".to_string()), "the context stays");
+
+    hold("null");
+    run(&mut home.satoken(["revoke", "ctx"]))
+        .ok()
+        .stderr_has("was already gone")
+        .stderr_has("no longer works");
+}

@@ -5,6 +5,7 @@
 //! keys survive a read/write cycle. Comments survive where a merge is spliced into the text
 //! (`merge.rs`), not where a file is rewritten whole (kubectl drops them always).
 
+mod batch;
 mod chain;
 mod error;
 mod lock;
@@ -15,6 +16,7 @@ mod settled;
 mod write;
 mod yaml;
 
+pub use batch::write_all;
 pub use chain::{Chain, Entry, KubeconfigFile};
 pub use error::KubeconfigError;
 pub use merge::{MergeReport, MergeRequest, merge};

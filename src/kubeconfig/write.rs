@@ -144,7 +144,7 @@ impl Staged {
     }
 
     /// Like `commit`, but fails with `Exists` instead of replacing a file that appeared.
-    fn commit_new(self) -> Result<(), KubeconfigError> {
+    pub(crate) fn commit_new(self) -> Result<(), KubeconfigError> {
         let shown = self.shown;
         let dir = parent_dir(&self.target).to_path_buf();
         self.tmp

@@ -4,6 +4,7 @@
 mod inspect;
 mod list;
 mod refresh;
+mod revocation;
 mod revoke;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use crate::record::TokenRecord;
 use crate::source::SourceError;
 use crate::token::TokenError;
 use crate::verify::VerifyError;
+use revocation::RevocationError;
 
 pub use inspect::inspect;
 pub use list::{ListRow, list, rows};
@@ -50,6 +52,8 @@ pub enum LifecycleError {
         #[source]
         source: Box<CreateError>,
     },
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
     #[error(transparent)]

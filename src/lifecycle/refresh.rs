@@ -1,11 +1,13 @@
 //! `kubectl satoken refresh`: a new token for a context, issued with the options recorded on
 //! it, written over the old one in place (same names, same file). A Secret-based or revocable
 //! token is rotated: the new one gets a new Secret, then the old Secret is deleted, so the old
-//! token stops working (re-using the old name would revive the old token, seed S8).
+//! token stops working (re-using the old name would revive the old token, seed S8). Like
+//! `revoke`, it then waits until the old tokens are rejected (`revocation`), once for all.
 
 use std::io::Write;
 use std::time::Duration;
 
+use super::revocation::{self, Deletion, Revoked};
 use super::{LifecycleError, Managed, find_managed, managed_contexts};
 use crate::cli::RefreshArgs;
 use crate::create::{CreateError, name_taken};
@@ -14,7 +16,6 @@ use crate::handout::TokenPlan;
 use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest};
 use crate::source::{Source, SourceCluster};
 use crate::standalone::EntryNames;
-use crate::token;
 
 /// How long a rotation waits for the tokens controller.
 const SECRET_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,10 +30,12 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
     if targets.is_empty() {
         return Err(LifecycleError::NoneManaged);
     }
+    let bound = revocation::wait_bound(&args.wait)?;
     let timeout = args.kubeconfig_args.request_timeout.to_std();
     let timeout = (!timeout.is_zero()).then_some(timeout);
+    let mut revoked = Vec::new();
     for managed in &targets {
-        let line = refresh_one(&chain, &rules, managed, timeout, args.write.lock_timeout.to_std())
+        let (line, old) = refresh_one(&chain, &rules, managed, timeout, args.write.lock_timeout.to_std())
             .await
             .map_err(|e| LifecycleError::Refresh {
                 context: managed.context.clone(),
@@ -40,6 +43,26 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
             })?;
         if !args.write.quiet {
             let _ = writeln!(stderr, "{line}");
+        }
+        revoked.extend(old);
+    }
+    // One wait for all the old tokens, not one per context.
+    if let Some(bound) = bound
+        && !revoked.is_empty()
+    {
+        if !args.write.quiet {
+            let _ = writeln!(
+                stderr,
+                "Waiting until the API servers' token cache (10 s) has expired, then checking that the old token{} \
+                 rejected (--no-wait skips this).",
+                if revoked.len() == 1 { " is" } else { "s are" }
+            );
+        }
+        let outcomes = revocation::confirm(&revoked, bound, timeout).await?;
+        if !args.write.quiet {
+            for outcome in outcomes {
+                let _ = writeln!(stderr, "{}", outcome.verdict("the old token"));
+            }
         }
     }
     Ok(())
@@ -51,7 +74,7 @@ async fn refresh_one(
     managed: &Managed,
     timeout: Option<Duration>,
     lock_timeout: Duration,
-) -> Result<String, CreateError> {
+) -> Result<(String, Option<Revoked>), CreateError> {
     let record = &managed.record;
     let source = Source::resolve(chain, Some(&record.source_context))?;
     let client = source.client(chain, timeout, Trust::Operator).await?;
@@ -78,7 +101,8 @@ async fn refresh_one(
         lock_timeout,
     };
     if let Err(e) = kubeconfig::merge(rules, &request) {
-        handout.undo(&client).await;
+        // Best effort: the error that matters is the merge's.
+        let _ = handout.undo(&client).await;
         return Err(name_taken(e));
     }
     let expiry = match &handout.record.expires_at {
@@ -90,15 +114,26 @@ async fn refresh_one(
         managed.context,
         record.token_type.as_str()
     );
+    let mut revoked = None;
     if let Some(old) = record.owned_secret()
         && handout.record.owned_secret() != Some(old)
     {
-        token::delete_secret(&client, &record.namespace, old)
+        let deletion = revocation::delete(&client, &record.namespace, old)
             .await
             .map_err(|e| CreateError::from_token(e, &source))?;
-        line.push_str(&format!(
-            " Deleted the old Secret {old}: the old token no longer works."
+        line.push_str(&match deletion {
+            Deletion::Deleted => format!(" Deleted the old Secret {old}"),
+            Deletion::AlreadyGone => format!(" The old Secret {old} was already gone"),
+        });
+        line.push_str(": the old token stops working within about 10 s.");
+        revoked = Some(Revoked::new(
+            &client,
+            &managed.context,
+            record,
+            old,
+            &cluster,
+            managed.token.as_ref(),
         ));
     }
-    Ok(line)
+    Ok((line, revoked))
 }

@@ -1,15 +1,15 @@
 //! `kubectl satoken revoke`: end a context's token by deleting the Secret it depends on
-//! (its token Secret, its anchor, or the Secret it is bound to), then remove the context and
-//! its own cluster and user entries.
+//! (its token Secret, its anchor, or the Secret it is bound to), wait until the API servers
+//! reject it (`revocation`), then remove the context and its own cluster and user entries.
 
 use std::io::Write;
 
+use super::revocation::{self, Deletion, Revoked};
 use super::{LifecycleError, find_managed};
 use crate::cli::RevokeArgs;
 use crate::credentials::Trust;
 use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest, Section};
-use crate::source::Source;
-use crate::token;
+use crate::source::{Source, SourceCluster};
 
 pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), LifecycleError> {
     let rules = LoadingRules::from_env(args.kubeconfig_args.kubeconfig.clone());
@@ -25,18 +25,58 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
                 .map_or("never".to_string(), |at| format!("at {at}")),
         });
     };
+    let bound = revocation::wait_bound(&args.wait)?;
     let timeout = args.kubeconfig_args.request_timeout.to_std();
+    let timeout = (!timeout.is_zero()).then_some(timeout);
     let source = Source::resolve(&chain, Some(&record.source_context))?;
-    let client = source
-        .client(&chain, (!timeout.is_zero()).then_some(timeout), Trust::Operator)
-        .await?;
-    token::delete_secret(&client, &record.namespace, secret).await?;
-    if !args.write.quiet {
-        let _ = writeln!(
-            stderr,
-            "Deleted Secret {}/{secret}: the token of context {:?} no longer works.",
-            record.namespace, managed.context
-        );
+    // The probe reaches the server the way the context itself does.
+    let cluster = match &managed.cluster_body {
+        Some(body) => SourceCluster::from_entry(&managed.cluster, body, &managed.file)?,
+        None => source.cluster.clone(),
+    };
+    let client = source.client(&chain, timeout, Trust::Operator).await?;
+    let deletion = revocation::delete(&client, &record.namespace, secret).await?;
+    let revoked = Revoked::new(
+        &client,
+        &managed.context,
+        record,
+        secret,
+        &cluster,
+        managed.token.as_ref(),
+    );
+    let what = match deletion {
+        Deletion::Deleted => format!("Deleted Secret {}/{secret}", record.namespace),
+        Deletion::AlreadyGone => format!(
+            "Secret {}/{secret} was already gone (deleted by someone else)",
+            record.namespace
+        ),
+    };
+    match bound {
+        None => {
+            if !args.write.quiet {
+                let _ = writeln!(
+                    stderr,
+                    "{what}: the token of context {:?} stops working within about 10 s (API servers accept a token they \
+                     saw for up to 10 s after its Secret is deleted; --no-wait did not wait to check).",
+                    managed.context
+                );
+            }
+        }
+        Some(bound) => {
+            if !args.write.quiet {
+                let _ = writeln!(
+                    stderr,
+                    "{what}; waiting until the API servers' token cache (10 s) has expired, then checking that the \
+                     token is rejected (--no-wait skips this).",
+                );
+            }
+            let outcomes = revocation::confirm(std::slice::from_ref(&revoked), bound, timeout).await?;
+            if !args.write.quiet {
+                for outcome in outcomes {
+                    let _ = writeln!(stderr, "{}", outcome.verdict("the token"));
+                }
+            }
+        }
     }
     if args.keep_context {
         return Ok(());
