@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use kubectl_satoken::cli::{Cli, Command};
-use kubectl_satoken::create::{CreateError, CreateOptions};
-use kubectl_satoken::{escape, lifecycle, redact};
+use kubectl_satoken::commands::create::{CreateError, CreateOptions};
+use kubectl_satoken::commands::{self, completion};
+use kubectl_satoken::{escape, redact};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -32,18 +33,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Completion { shell }) => {
             let mut out = std::io::stdout().lock();
-            kubectl_satoken::completion::write(shell, &mut Cli::command(), &mut out)?;
+            completion::write(shell, &mut Cli::command(), &mut out)?;
             Ok(())
         }
         Some(Command::Complete { words }) => {
-            kubectl_satoken::complete::run(&words, &mut std::io::stdout().lock())?;
+            completion::candidates::run(&words, &mut std::io::stdout().lock())?;
             Ok(())
         }
         Some(Command::Create(args)) => create(*args),
-        Some(Command::List(args)) => Ok(lifecycle::list(&args, &mut std::io::stdout().lock())?),
-        Some(Command::Inspect(args)) => block_on(lifecycle::inspect(&args, &mut std::io::stdout().lock())),
-        Some(Command::Refresh(args)) => block_on(lifecycle::refresh(&args, &mut std::io::stderr())),
-        Some(Command::Revoke(args)) => block_on(lifecycle::revoke(&args, &mut std::io::stderr())),
+        Some(Command::List(args)) => Ok(commands::list(&args, &mut std::io::stdout().lock())?),
+        Some(Command::Inspect(args)) => block_on(commands::inspect(&args, &mut std::io::stdout().lock())),
+        Some(Command::Refresh(args)) => block_on(commands::refresh(&args, &mut std::io::stderr())),
+        Some(Command::Revoke(args)) => block_on(commands::revoke(&args, &mut std::io::stderr())),
         None => create(cli.create),
     }
 }

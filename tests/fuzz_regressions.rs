@@ -54,7 +54,7 @@ mod user_entry_headers;
 /// headers, and a client is built only for a token that fits in a header.
 #[test]
 fn the_user_entry_corpus_never_panics_on_its_way_to_headers() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/user_entry_headers");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/replay/user_entry_headers");
     let mut replayed = 0;
     for entry in std::fs::read_dir(&dir).expect("corpus dir") {
         let path = entry.expect("corpus entry").path();

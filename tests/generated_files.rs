@@ -4,7 +4,7 @@
 
 use clap::CommandFactory;
 use kubectl_satoken::cli::Cli;
-use kubectl_satoken::completion;
+use kubectl_satoken::commands::completion;
 
 const REGENERATE: &str = "SATOKEN_REGENERATE=1 cargo test --test generated_files";
 

@@ -322,7 +322,7 @@ fn verify_refuses_a_kubeconfig_that_does_not_work_and_writes_nothing() {
 /// API server's answer (SelfSubjectReview) is compared, not the token's own claims.
 #[tokio::test]
 async fn verify_refuses_a_kubeconfig_that_authenticates_as_another_identity() {
-    use kubectl_satoken::verify::{VerifyError, expect_identity};
+    use kubectl_satoken::services::verify::{VerifyError, expect_identity};
     let ns = Namespace::new("verify-who");
     admin_ok(["create", "serviceaccount", "a", "-n", &ns.name]);
     let home = Home::new();

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use kubectl_satoken::credentials::{self, Trust};
 use kubectl_satoken::kubeconfig::{Chain, LoadingRules};
-use kubectl_satoken::source;
+use kubectl_satoken::services::source;
 use serde_json::{Value, json};
 
 pub fn check(data: &[u8]) {

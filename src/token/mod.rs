@@ -1,14 +1,14 @@
 //! Issuing a token for a ServiceAccount: bound (TokenRequest API) or Secret-based (the
 //! tokens controller fills an annotated Secret).
 
-mod anchor;
 mod bound;
 mod error;
 mod issued;
+mod revocation_anchor;
 mod secret;
 
-pub use anchor::{create_anchor, delete_secret};
 pub use bound::{BoundObject, BoundRequest, issue_bound};
 pub use error::TokenError;
 pub use issued::IssuedToken;
+pub use revocation_anchor::{create_anchor, delete_secret};
 pub use secret::{SecretRequest, issue_secret};

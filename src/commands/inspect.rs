@@ -12,12 +12,12 @@ use crate::cli::{InspectArgs, InspectFormat};
 use crate::credentials::Trust;
 use crate::duration;
 use crate::escape;
-use crate::handout::rfc3339;
 use crate::jwt::{self, Claims};
 use crate::kubeconfig::{Chain, LoadingRules, Section};
 use crate::record::TokenRecord;
-use crate::source;
-use crate::verify;
+use crate::services::issuing::rfc3339;
+use crate::services::source;
+use crate::services::verify;
 
 fn when(ts: i64, now: Timestamp) -> String {
     let at = Timestamp::from_second(ts)

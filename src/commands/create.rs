@@ -13,15 +13,15 @@ use serde_json::Value;
 use crate::cli::{CreateArgs, OutputFormat, TokenType};
 use crate::credentials::Trust;
 use crate::duration::{self, GoDuration};
-use crate::handout::{Handout, TokenPlan};
 use crate::kubeconfig::{self, Chain, KubeconfigError, LoadingRules, MergeRequest, Section};
 use crate::names::{self, InvalidName};
-use crate::onboard::{Grant, Onboarding};
 use crate::progress;
-use crate::source::{self, Source, SourceCluster, SourceError};
-use crate::standalone::{EntryNames, NewEntries};
+use crate::services::issued_kubeconfig::{EntryNames, NewEntries};
+use crate::services::issuing::{Handout, TokenPlan};
+use crate::services::onboard::{Grant, Onboarding};
+use crate::services::source::{self, Source, SourceCluster, SourceError};
+use crate::services::verify::{self, VerifyError};
 use crate::token::{self, BoundObject, IssuedToken, TokenError};
-use crate::verify::{self, VerifyError};
 
 /// The API server's limits for `expirationSeconds` (validation.go): checked here first so a
 /// bad value fails before any request, with the reason.
@@ -175,7 +175,7 @@ pub fn validate(args: &CreateArgs) -> Result<(), ValidationError> {
     for grant in &args.grant {
         let grant: Grant = grant
             .parse()
-            .map_err(|e: crate::onboard::InvalidGrant| flag(e.to_string()))?;
+            .map_err(|e: crate::services::onboard::InvalidGrant| flag(e.to_string()))?;
         if args.grant_cluster_wide && !grant.cluster_role {
             return Err(flag(format!(
                 "--grant-cluster-wide needs clusterrole/NAME: role/{} is namespaced",
@@ -546,7 +546,7 @@ impl CreateOptions {
                 let anchor = token::create_anchor(client, &self.namespace, sa, true)
                     .await
                     .map_err(|e| CreateError::from_token(e, &self.source))?;
-                objects.push(crate::onboard::printable(&anchor));
+                objects.push(crate::services::onboard::printable(&anchor));
             }
             if !self.args.quiet {
                 for line in existed {

@@ -6,13 +6,14 @@ use k8s_openapi::jiff::Timestamp;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-use super::{LifecycleError, Managed, managed_contexts};
+use super::LifecycleError;
 use crate::cli::{ListArgs, ListFormat};
 use crate::duration;
 use crate::escape;
-use crate::handout::rfc3339;
 use crate::jwt;
 use crate::kubeconfig::{Chain, LoadingRules};
+use crate::services::issuing::rfc3339;
+use crate::services::managed::{Managed, managed_contexts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -445,7 +445,7 @@ impl Live {
         let Some(chain) = self.chain(target.kubeconfig.as_deref()) else {
             return Vec::new();
         };
-        let Ok(source) = crate::source::Source::resolve(&chain, target.context.as_deref()) else {
+        let Ok(source) = crate::services::source::Source::resolve(&chain, target.context.as_deref()) else {
             return Vec::new();
         };
         let remaining = self.deadline.saturating_duration_since(Instant::now());

@@ -4,12 +4,13 @@
 
 use std::io::Write;
 
-use super::revocation::{self, Deletion, Revoked};
-use super::{LifecycleError, find_managed};
+use super::LifecycleError;
 use crate::cli::RevokeArgs;
 use crate::credentials::Trust;
 use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest, Section};
-use crate::source::{Source, SourceCluster};
+use crate::services::managed::find_managed;
+use crate::services::revocation::{self, Deletion, Revoked};
+use crate::services::source::{Source, SourceCluster};
 
 pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), LifecycleError> {
     let rules = LoadingRules::from_env(args.kubeconfig_args.kubeconfig.clone());

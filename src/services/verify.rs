@@ -9,7 +9,7 @@ use kube::api::{Api, PostParams};
 use serde_json::Value;
 
 use crate::credentials::Trust;
-use crate::source::{self, SourceError};
+use crate::services::source::{self, SourceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::kubeconfig::{MARKER, Section};
 use crate::record::{API_VERSION, TokenRecord};
-use crate::source::SourceCluster;
+use crate::services::source::SourceCluster;
 
 /// Names of the three entries.
 #[derive(Debug, Clone, PartialEq, Eq)]

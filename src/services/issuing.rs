@@ -8,8 +8,8 @@ use k8s_openapi::jiff::Timestamp;
 
 use crate::cli::TokenType;
 use crate::record::{BoundObjectRecord, TokenRecord};
-use crate::source::SourceCluster;
-use crate::standalone::{EntryNames, NewEntries};
+use crate::services::issued_kubeconfig::{EntryNames, NewEntries};
+use crate::services::source::SourceCluster;
 use crate::token::{self, BoundObject, BoundRequest, IssuedToken, SecretRequest, TokenError};
 
 /// How to issue a token.

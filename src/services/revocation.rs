@@ -15,10 +15,10 @@ use serde_json::Value;
 use crate::cli::RevokeWaitArgs;
 use crate::duration::GoDuration;
 use crate::record::TokenRecord;
-use crate::source::SourceCluster;
-use crate::standalone::{EntryNames, NewEntries};
+use crate::services::issued_kubeconfig::{EntryNames, NewEntries};
+use crate::services::source::SourceCluster;
+use crate::services::verify::{self, VerifyError};
 use crate::token::TokenError;
-use crate::verify::{self, VerifyError};
 
 /// How long an API server keeps accepting a token after a successful authentication, even
 /// once its Secret is gone (FACTS.md, "API server token cache": seen accepted up to 10 s

@@ -7,15 +7,16 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::revocation::{self, Deletion, Revoked};
-use super::{LifecycleError, Managed, find_managed, managed_contexts};
+use super::LifecycleError;
 use crate::cli::RefreshArgs;
-use crate::create::{CreateError, name_taken};
+use crate::commands::create::{CreateError, name_taken};
 use crate::credentials::Trust;
-use crate::handout::TokenPlan;
 use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest};
-use crate::source::{Source, SourceCluster};
-use crate::standalone::EntryNames;
+use crate::services::issued_kubeconfig::EntryNames;
+use crate::services::issuing::TokenPlan;
+use crate::services::managed::{Managed, find_managed, managed_contexts};
+use crate::services::revocation::{self, Deletion, Revoked};
+use crate::services::source::{Source, SourceCluster};
 
 /// How long a rotation waits for the tokens controller.
 const SECRET_TIMEOUT: Duration = Duration::from_secs(30);
