@@ -30,6 +30,13 @@ fn escape(text: &str, keep_newlines: bool) -> String {
         .collect()
 }
 
+/// Foreign text quoted inside one line of a message (a server's reason, an error of theirs):
+/// secrets scrubbed, cut to [`MAX_FOREIGN_TEXT`], every control character escaped, so that it
+/// can neither show a secret nor start a line of its own.
+pub fn foreign(text: &str) -> String {
+    line(&cut(&crate::redact::scrub(text), MAX_FOREIGN_TEXT))
+}
+
 /// `text` cut to at most `max` bytes (on a character boundary), saying how much was left out.
 pub fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
@@ -42,9 +49,81 @@ pub fn cut(text: &str, max: usize) -> String {
     format!("{}... ({} more bytes not shown)", &text[..end], text.len() - end)
 }
 
+/// A line-buffered writer for stderr that every line of a command's messages passes through:
+/// known secrets scrubbed ([`crate::redact`]), control characters other than the line break
+/// escaped, and each line cut to twice [`MAX_FOREIGN_TEXT`]. Whatever a message quotes (a
+/// server's reason, a record field), it reaches the terminal this way.
+pub struct SafeLines<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> SafeLines<W> {
+    pub fn new(inner: W) -> Self {
+        SafeLines {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, line: &[u8]) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(line);
+        let (body, newline) = match text.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (text.as_ref(), ""),
+        };
+        let safe = cut(&crate::redact::scrub(body), 2 * MAX_FOREIGN_TEXT);
+        write!(self.inner, "{}{newline}", self::line(&safe))
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for SafeLines<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            self.emit(&line)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.emit(&rest)?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> Drop for SafeLines<W> {
+    fn drop(&mut self) {
+        let _ = std::io::Write::flush(self);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn safe_lines_scrub_escape_and_cut_every_line() {
+        crate::redact::remember("safe-lines-secret-123");
+        let mut out = Vec::new();
+        {
+            let mut safe = SafeLines::new(&mut out);
+            use std::io::Write;
+            write!(safe, "warning: 500 \u{1b}]0;x\u{7} safe-lines-").unwrap();
+            writeln!(safe, "secret-123 Bearer abc.def").unwrap();
+            writeln!(safe, "{}", "y".repeat(10_000)).unwrap();
+            write!(safe, "no newline").unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "warning: 500 \\u{1b}]0;x\\u{7} [REDACTED] Bearer [REDACTED]");
+        assert!(lines[1].len() < 2 * MAX_FOREIGN_TEXT + 64);
+        assert_eq!(lines[2], "no newline");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -43,8 +43,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Create(args)) => create(*args),
         Some(Command::List(args)) => Ok(commands::list(&args, &mut std::io::stdout().lock())?),
         Some(Command::Inspect(args)) => block_on(commands::inspect(&args, &mut std::io::stdout().lock())),
-        Some(Command::Refresh(args)) => block_on(commands::refresh(&args, &mut std::io::stderr())),
-        Some(Command::Revoke(args)) => block_on(commands::revoke(&args, &mut std::io::stderr())),
+        Some(Command::Refresh(args)) => block_on(commands::refresh(&args, &mut messages())),
+        Some(Command::Revoke(args)) => block_on(commands::revoke(&args, &mut messages())),
         None => create(cli.create),
     }
 }
@@ -52,10 +52,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn create(args: kubectl_satoken::cli::CreateArgs) -> anyhow::Result<()> {
     let options = CreateOptions::complete(args)?;
     // stderr is not locked for the whole run: the spinner thread writes to it too.
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), messages());
     block_on(options.run(&mut stdout, &mut stderr))?;
     stdout.flush().map_err(CreateError::Stdout)?;
     Ok(())
+}
+
+/// Where a command's messages go: stderr, each line scrubbed of secrets and escaped, since a
+/// message may quote a server or a kubeconfig.
+fn messages() -> escape::SafeLines<std::io::Stderr> {
+    escape::SafeLines::new(std::io::stderr())
 }
 
 /// Runs one command's future on a single-threaded runtime: the work is a few requests.

@@ -33,7 +33,8 @@ impl Spinner {
         if !enabled {
             return Spinner { stop, thread: None };
         }
-        let message = message.into();
+        // A path in the message may come from the environment.
+        let message = crate::escape::line(&message.into());
         let flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
             // park_timeout, not sleep: Drop unparks the thread, so stopping never waits.

@@ -850,3 +850,150 @@ fn an_issued_token_that_is_no_header_value_is_refused() {
         "the kubeconfig changed"
     );
 }
+
+/// A FIFO named as a token file or CA file blocks any read of it (kubectl's too); completion
+/// still answers within its deadline, with nothing.
+#[test]
+fn completion_is_not_held_by_a_fifo_credential_or_ca_file() {
+    let server = Hostile::start(hostile::cluster_like);
+    let home = Home::new();
+    let fifo = home.path("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let fifo = fifo.display().to_string();
+    let config = server.kubeconfig(&home, "config", &format!("tokenFile: {fifo}"));
+    let with_ca = {
+        let text = std::fs::read_to_string(&config).expect("read kubeconfig");
+        let mut doc: serde_json::Value = support::yaml(&text);
+        let cluster = &mut doc["clusters"][0]["cluster"];
+        cluster
+            .as_object_mut()
+            .expect("cluster")
+            .remove("certificate-authority-data");
+        cluster["certificate-authority"] = json!(fifo);
+        let path = home.path("config-ca");
+        std::fs::write(&path, doc.to_string()).expect("write kubeconfig");
+        path
+    };
+    for config in [config, with_ca] {
+        let config = config.display().to_string();
+        let out = satoken_bounded(&home, ["__complete", "--", "--kubeconfig", &config, "-n", "ns", ""]);
+        no_panic(&out);
+        assert!(out.run.success(), "{out}");
+        assert!(
+            out.elapsed < Duration::from_secs(5),
+            "completion took {:?}:\n{out}",
+            out.elapsed
+        );
+    }
+    assert!(
+        server.requests().is_empty(),
+        "a request was sent: {:#?}",
+        server.requests()
+    );
+}
+
+/// What a hostile body shows in a `warning:` line or a probe's verdict: no secret, no raw
+/// control character, no line of its own, at most a few KiB.
+fn warning_lines_are_safe(out: &Bounded, secret: &str, forged: &str) {
+    let err = out.run.stderr_text();
+    assert!(!err.contains(secret), "a secret reached stderr:\n{out}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}'),
+        "raw control characters:\n{out}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with(forged)),
+        "a forged line reached stderr:\n{out}"
+    );
+    assert!(out.stderr_len <= 16 * 1024, "{} bytes on stderr", out.stderr_len);
+}
+
+/// create withdraws the anchor of a token it issued when another one fails; the server
+/// answers that delete with a hostile 500. The warning quotes the server safely.
+#[test]
+fn a_failed_withdrawal_warning_quotes_the_server_safely() {
+    let server = Hostile::start(|r| {
+        let path = r.path().to_string();
+        match (r.method.as_str(), path.as_str()) {
+            ("POST", "/api/v1/namespaces/ns/secrets") => Reply::json(
+                201,
+                &json!({"kind": "Secret", "apiVersion": "v1", "type": "Opaque",
+                        "metadata": {"name": "sa1-anchor-x", "namespace": "ns", "uid": "u1"}}),
+            ),
+            ("POST", "/api/v1/namespaces/ns/serviceaccounts/sa2/token") => hostile::status(403, "Forbidden", "no"),
+            ("DELETE", _) => hostile::status(
+                500,
+                "InternalError",
+                &format!(
+                    "\u{1b}]0;pwned\u{7}\nwarning: all clear echo: {} {}",
+                    r.authorization().unwrap_or_default(),
+                    "x".repeat(100_000)
+                ),
+            ),
+            _ => hostile::cluster_like(r),
+        }
+    });
+    let home = Home::new();
+    let config = server.kubeconfig(&home, "config", &format!("token: {OPERATOR_TOKEN}"));
+    let dir = home.path("out");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let (dir, config) = (dir.display().to_string(), config.display().to_string());
+    let out = satoken_bounded(
+        &home,
+        [
+            "sa1",
+            "sa2",
+            "-n",
+            "ns",
+            "--revocable",
+            "--output-dir",
+            &dir,
+            "--kubeconfig",
+            &config,
+        ],
+    );
+    failed(&out);
+    no_panic(&out);
+    stderr_has(&out, "warning: ");
+    warning_lines_are_safe(&out, OPERATOR_TOKEN, "warning: all clear");
+}
+
+/// revoke's probe is answered with a hostile 500 reason: the verdict quotes it safely.
+#[test]
+fn a_probe_answer_is_quoted_safely_in_the_verdict() {
+    let server = Hostile::start(|r| {
+        if r.path().ends_with("selfsubjectreviews") {
+            let reason = format!(
+                "\u{1b}]0;pwned\u{7}\nContext \"managed\": the token no longer works {} {}",
+                r.authorization().unwrap_or_default(),
+                "y".repeat(100_000)
+            );
+            hostile::status(500, &reason, "m")
+        } else {
+            hostile::cluster_like(r)
+        }
+    });
+    let home = Home::new();
+    let record = json!({
+        "namespace": "ns", "serviceAccount": "sa", "tokenType": "secret",
+        "secretName": "sa-token-x", "expiresAt": null, "sourceContext": "hostile",
+    });
+    let managed_token = "managed-token-ABCDEFGHIJKLMNOP";
+    let config = server.kubeconfig_with(
+        &home,
+        "config",
+        &format!("token: {OPERATOR_TOKEN}"),
+        &hostile::managed_context("managed", "hostile", "muser", "ns", &record),
+        &hostile::user_item("muser", &json!({"token": managed_token})),
+    );
+    let config = config.display().to_string();
+    let out = satoken_bounded(&home, ["revoke", "managed", "--keep-context", "--kubeconfig", &config]);
+    no_panic(&out);
+    stderr_has(&out, "not confirmed");
+    warning_lines_are_safe(&out, managed_token, "Context \"managed\": the token no longer works");
+    warning_lines_are_safe(&out, OPERATOR_TOKEN, "Context \"managed\": the token no longer works");
+}

@@ -9,12 +9,26 @@
 //! Nothing here runs a command: `exec` and `tokenFile` (which could name a FIFO) are taken
 //! out of the operator's copy, and a handed-over file refuses them by itself.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use kubectl_satoken::credentials::{self, Trust};
 use kubectl_satoken::kubeconfig::{Chain, LoadingRules};
 use kubectl_satoken::services::source;
 use serde_json::{Value, json};
+
+/// One scratch directory and runtime for the whole run: made once, not per input.
+fn scratch() -> &'static (tempfile::TempDir, tokio::runtime::Runtime) {
+    static SCRATCH: OnceLock<(tempfile::TempDir, tokio::runtime::Runtime)> = OnceLock::new();
+    SCRATCH.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("scratch dir");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        (dir, runtime)
+    })
+}
 
 pub fn check(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -23,12 +37,8 @@ pub fn check(data: &[u8]) {
     let Ok(user) = serde_saphyr::from_str::<Value>(text) else {
         return;
     };
-    let dir = tempfile::tempdir().expect("scratch dir");
+    let (dir, runtime) = scratch();
     let path = dir.path().join("config");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
     for trust in [Trust::HandedOver, Trust::Operator] {
         let mut user = user.clone();
         if trust == Trust::Operator

@@ -56,6 +56,16 @@ pub enum CreateError {
     },
     #[error("--verify: {0}; nothing was written")]
     Verify(#[source] VerifyError),
+    #[error(
+        "--verify: {error}; nothing was written, but Secret {secret} could not be deleted again ({why}): \
+         delete it with: kubectl delete secret {secret} -n {namespace}"
+    )]
+    VerifyLeftSecret {
+        error: Box<VerifyError>,
+        secret: String,
+        namespace: String,
+        why: String,
+    },
     #[error("{error}; choose another name with --{flag}, or replace it with --overwrite")]
     NameTaken { flag: &'static str, error: KubeconfigError },
     #[error("{0}; pass --force to replace it")]
@@ -482,7 +492,8 @@ impl CreateOptions {
                 Err(e) => {
                     let _ = writeln!(
                         stderr,
-                        "warning: {e}; delete it with: kubectl delete secret {} -n {}",
+                        "warning: {}; delete it with: kubectl delete secret {} -n {}",
+                        crate::escape::foreign(&e.to_string()),
                         handout.record.owned_secret().unwrap_or_default(),
                         self.namespace
                     );
@@ -519,8 +530,16 @@ impl CreateOptions {
         if self.args.verify {
             let expected = format!("system:serviceaccount:{}:{}", self.namespace, target.service_account);
             if let Err(e) = verify::expect_identity(&entries.document(), &expected, self.request_timeout()).await {
-                // Best effort: the error that matters is the verify's.
-                let _ = handout.undo(client).await;
+                // The error that matters is the verify's; a Secret that could not be deleted
+                // again is named with it, never left unmentioned.
+                if let Err(undo) = handout.undo(client).await {
+                    return Err(CreateError::VerifyLeftSecret {
+                        error: Box::new(e),
+                        secret: handout.record.owned_secret().unwrap_or_default().to_string(),
+                        namespace: self.namespace.clone(),
+                        why: crate::escape::foreign(&undo.to_string()),
+                    });
+                }
                 return Err(CreateError::Verify(e));
             }
         }

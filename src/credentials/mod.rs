@@ -55,9 +55,10 @@ pub enum CredentialError {
     },
     #[error("user {0:?} of the handed-over kubeconfig has no inline token to verify")]
     NoInlineToken(String),
-    #[error("cannot read the tokenFile {path} of user {user:?}")]
-    TokenFile {
+    #[error("cannot read the {field} {path} of user {user:?}")]
+    File {
         user: String,
+        field: &'static str,
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -70,8 +71,20 @@ pub enum CredentialError {
     },
 }
 
-/// A token file holds one token; client-go reads it whole.
-const TOKEN_FILE_LIMIT: u64 = 1024 * 1024;
+/// A token, certificate or key file is a few KiB; client-go reads each whole.
+const CREDENTIAL_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// The bytes of a credential file the user entry names, read with a limit (kube would read
+/// `/dev/zero` until memory runs out).
+fn read_credential_file(user: &str, field: &'static str, path: &str) -> Result<Vec<u8>, CredentialError> {
+    let path = PathBuf::from(path);
+    crate::read_limit::read_at_most(&path, CREDENTIAL_FILE_LIMIT).map_err(|source| CredentialError::File {
+        user: user.to_string(),
+        field,
+        path,
+        source,
+    })
+}
 
 /// Settles the user entry of `context` in `kubeconfig` (the user entries of other contexts
 /// are left alone: they are not used).
@@ -141,19 +154,26 @@ pub async fn settle(kubeconfig: &mut Kubeconfig, context: &str, trust: Trust) ->
         && let Some(path) = auth.token_file.take()
     {
         // client-go trims what it reads from a token file.
-        let path = PathBuf::from(path);
-        let bytes =
-            crate::read_limit::read_at_most(&path, TOKEN_FILE_LIMIT).map_err(|source| CredentialError::TokenFile {
-                user: user.clone(),
-                path: path.clone(),
-                source,
-            })?;
+        let bytes = read_credential_file(&user, "tokenFile", &path)?;
         let token = String::from_utf8_lossy(&bytes).trim().to_string();
         check_header(&user, &token, " (from its tokenFile)")?;
         auth.token = Some(SecretString::from(token));
     }
     if let Some(token) = &auth.token {
         check_header(&user, token.expose_secret(), "")?;
+    }
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    // Inline data wins over a path, as in client-go.
+    if let Some(path) = auth.client_certificate.take()
+        && auth.client_certificate_data.is_none()
+    {
+        auth.client_certificate_data = Some(encode(&read_credential_file(&user, "client-certificate", &path)?));
+    }
+    if let Some(path) = auth.client_key.take()
+        && auth.client_key_data.is_none()
+    {
+        let key = encode(&read_credential_file(&user, "client-key", &path)?);
+        auth.client_key_data = Some(SecretString::from(key));
     }
     remember_secrets(auth);
     Ok(())
@@ -349,6 +369,32 @@ mod tests {
             settled(json!({"client-certificate-data": "Y2VydA=="}), Trust::HandedOver),
             Err(CredentialError::NoInlineToken(_))
         ));
+    }
+
+    #[test]
+    fn credential_files_are_read_with_a_limit() {
+        let err = settled(
+            json!({"client-certificate": "/dev/zero", "client-key": "/dev/zero"}),
+            Trust::Operator,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read the client-certificate /dev/zero"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&cert, "CERT").unwrap();
+        std::fs::write(&key, "KEY-0123456789").unwrap();
+        let auth = settled(
+            json!({"client-certificate": cert.display().to_string(), "client-key": key.display().to_string()}),
+            Trust::Operator,
+        )
+        .unwrap();
+        assert_eq!(auth.client_certificate_data.as_deref(), Some("Q0VSVA=="));
+        assert!(auth.client_certificate.is_none() && auth.client_key.is_none());
+        assert!(crate::redact::scrub("KEY-0123456789").contains("[REDACTED]"));
     }
 
     #[test]

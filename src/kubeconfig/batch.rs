@@ -31,12 +31,12 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)], force: bool) -> Result<(), Kubeco
         staged.push(stage(path, path, contents, ModePolicy::Private)?);
     }
     // What --force replaces stays reachable (a hard link beside it) until every rename is done.
-    let backups: Vec<Option<TempPath>> = files.iter().map(|(path, _)| backup(path)).collect();
+    let backups: Vec<Backup> = files.iter().map(|(path, _)| backup(path)).collect();
     for (i, file) in staged.into_iter().enumerate() {
         let renamed = if force { file.commit() } else { file.commit_new() };
         if let Err(e) = renamed {
             for (j, (path, _)) in files.iter().enumerate().take(i) {
-                put_back(path, backups[j].as_deref());
+                put_back(path, &backups[j]);
             }
             return Err(e);
         }
@@ -44,10 +44,26 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)], force: bool) -> Result<(), Kubeco
     Ok(())
 }
 
-/// A hard link to the file (or symlink) at `path`, deleted when dropped. Best effort: none
-/// when there is nothing there or the file system has no hard links.
-fn backup(path: &Path) -> Option<TempPath> {
-    fs::symlink_metadata(path).ok()?;
+/// What was at a target before the run.
+enum Backup {
+    /// Nothing: the new file goes again if the run fails.
+    Nothing,
+    /// A hard link to the old file, deleted when dropped.
+    Kept(TempPath),
+    /// A file that could not be linked (a file system without hard links): it cannot be put
+    /// back, so the new file stays rather than leaving neither.
+    Lost,
+}
+
+fn backup(path: &Path) -> Backup {
+    if fs::symlink_metadata(path).is_err() {
+        return Backup::Nothing;
+    }
+    link_beside(path).map_or(Backup::Lost, Backup::Kept)
+}
+
+/// A hard link to the file (or symlink) at `path`, deleted when dropped.
+fn link_beside(path: &Path) -> Option<TempPath> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -62,10 +78,11 @@ fn backup(path: &Path) -> Option<TempPath> {
 }
 
 /// Undoes one rename: the old file back, or the new file gone if there was none.
-fn put_back(path: &Path, backup: Option<&Path>) {
+fn put_back(path: &Path, backup: &Backup) {
     let _ = match backup {
-        Some(old) => fs::rename(old, path),
-        None => fs::remove_file(path),
+        Backup::Kept(old) => fs::rename(old, path),
+        Backup::Nothing => fs::remove_file(path),
+        Backup::Lost => Ok(()),
     };
 }
 
@@ -118,14 +135,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a");
         fs::write(&a, "old").unwrap();
-        let old = backup(&a).unwrap();
+        let old = backup(&a);
+        assert!(matches!(old, Backup::Kept(_)));
         stage(&a, &a, b"new", ModePolicy::Private).unwrap().commit().unwrap();
-        put_back(&a, Some(&old));
+        put_back(&a, &old);
         assert_eq!(fs::read(&a).unwrap(), b"old");
         let b = dir.path().join("b");
         fs::write(&b, "new").unwrap();
-        assert!(backup(&dir.path().join("missing")).is_none());
-        put_back(&b, None);
+        assert!(matches!(backup(&dir.path().join("missing")), Backup::Nothing));
+        put_back(&b, &Backup::Nothing);
         assert!(!b.exists());
+        // An old file that could not be kept is never removed in its place.
+        fs::write(&b, "new").unwrap();
+        put_back(&b, &Backup::Lost);
+        assert_eq!(fs::read(&b).unwrap(), b"new");
     }
 }

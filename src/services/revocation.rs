@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::cli::RevokeWaitArgs;
 use crate::duration::GoDuration;
+use crate::escape;
 use crate::record::TokenRecord;
 use crate::services::issued_kubeconfig::{EntryNames, NewEntries};
 use crate::services::source::SourceCluster;
@@ -337,8 +338,10 @@ async fn ask(doc: &Value, request_timeout: Option<Duration>) -> Result<Answer, V
         Ok(_) => Answer::Accepted,
         Err(kube::Error::Api(status)) if status.code == 403 => Answer::Accepted,
         Err(kube::Error::Api(status)) if status.code == 401 => Answer::Rejected,
-        Err(kube::Error::Api(status)) => Answer::Unanswered(format!("{} {}", status.code, status.reason)),
-        Err(e) => Answer::Unanswered(e.to_string()),
+        Err(kube::Error::Api(status)) => {
+            Answer::Unanswered(escape::foreign(&format!("{} {}", status.code, status.reason)))
+        }
+        Err(e) => Answer::Unanswered(escape::foreign(&e.to_string())),
     })
 }
 

@@ -129,10 +129,14 @@ impl SourceCluster {
                 let pem = base64::engine::general_purpose::STANDARD
                     .decode(compact)
                     .map_err(|_| not("base64"))?;
-                if !holds_a_certificate(&pem) {
+                let Some(certificates) = certificates_of(&pem) else {
                     return Err(not("base64 of a PEM certificate (-----BEGIN CERTIFICATE-----)"));
-                }
-                Some(data.to_string())
+                };
+                Some(if certificates == pem {
+                    data.to_string()
+                } else {
+                    base64::engine::general_purpose::STANDARD.encode(certificates)
+                })
             }
             (None, Some(path)) => {
                 let path = relative_to(file, path);
@@ -142,14 +146,14 @@ impl SourceCluster {
                     file: file.to_path_buf(),
                     source,
                 })?;
-                if !holds_a_certificate(&pem) {
+                let Some(certificates) = certificates_of(&pem) else {
                     return Err(SourceError::CaNotCertificate {
                         path,
                         cluster: name.to_string(),
                         file: file.to_path_buf(),
                     });
-                }
-                Some(base64::engine::general_purpose::STANDARD.encode(pem))
+                };
+                Some(base64::engine::general_purpose::STANDARD.encode(certificates))
             }
             (None, None) => None,
         };
@@ -323,36 +327,46 @@ pub fn read_ca_flag(path: &Path) -> Result<String, SourceError> {
         path: path.to_path_buf(),
         source,
     })?;
-    if !holds_a_certificate(&pem) {
-        return Err(SourceError::CaFlagNotCertificate {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(base64::engine::general_purpose::STANDARD.encode(pem))
+    let certificates = certificates_of(&pem).ok_or_else(|| SourceError::CaFlagNotCertificate {
+        path: path.to_path_buf(),
+    })?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(certificates))
 }
 
-/// Whether `pem` holds at least one PEM certificate: a `CERTIFICATE` block whose body is
-/// base64 of a DER sequence (what client-go's and rustls's PEM readers take). Other blocks
-/// and text around them are allowed, as in a CA bundle.
-fn holds_a_certificate(pem: &[u8]) -> bool {
+/// The PEM certificates in `pem`, and nothing else: `CERTIFICATE` blocks whose body is base64
+/// of a DER sequence (what client-go's and rustls's PEM readers take). Other blocks and text
+/// around them are dropped, so a file that also holds a private key (a combined `cert+key`
+/// file) never puts that key into a handed-out kubeconfig. `None`: no certificate at all.
+fn certificates_of(pem: &[u8]) -> Option<Vec<u8>> {
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
     const END: &str = "-----END CERTIFICATE-----";
     let text = String::from_utf8_lossy(pem);
     let mut rest = text.as_ref();
+    let mut found = String::new();
     while let Some(at) = rest.find(BEGIN) {
         let after = &rest[at + BEGIN.len()..];
-        let Some(end) = after.find(END) else {
-            return false;
-        };
-        let body: String = after[..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let end = after.find(END)?;
+        let block = &after[..end];
+        let body: String = block.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         let der = base64::engine::general_purpose::STANDARD.decode(body);
         // A DER certificate is a SEQUENCE (0x30) of more than a few bytes.
         if der.is_ok_and(|der| der.len() > 16 && der[0] == 0x30) {
-            return true;
+            found.push_str(BEGIN);
+            found.push_str(block);
+            found.push_str(END);
+            found.push('\n');
         }
         rest = &after[end + END.len()..];
     }
-    false
+    if found.is_empty() {
+        return None;
+    }
+    // The input as it was, when it held nothing else (the common case).
+    Some(if found.trim_end() == text.trim() {
+        pem.to_vec()
+    } else {
+        found.into_bytes()
+    })
 }
 
 /// A path in a kubeconfig is relative to the file that holds it (client-go's rule).
@@ -472,11 +486,14 @@ A4lKiWq7vv75HYhSPAIhAPuf/lgNmKtR0tH5f30h5/DtVEo4s9DqeTZie+JSS2u9\n\
         assert_eq!(source.namespace, None);
     }
     #[test]
-    fn holds_a_certificate_wants_a_parseable_certificate_block() {
-        assert!(holds_a_certificate(CA_PEM.as_bytes()));
-        let bundle =
-            format!("# a bundle\n-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n{CA_PEM}");
-        assert!(holds_a_certificate(bundle.as_bytes()));
+    fn only_parseable_certificate_blocks_are_kept() {
+        assert_eq!(certificates_of(CA_PEM.as_bytes()).as_deref(), Some(CA_PEM.as_bytes()));
+        let bundle = format!(
+            "# a bundle\n-----BEGIN EC PRIVATE KEY-----\nMHcC-private-key\n-----END EC PRIVATE KEY-----\n{CA_PEM}"
+        );
+        let kept = String::from_utf8(certificates_of(bundle.as_bytes()).unwrap()).unwrap();
+        assert!(!kept.contains("PRIVATE KEY") && !kept.contains("MHcC-private-key") && !kept.contains("a bundle"));
+        assert_eq!(kept.trim(), CA_PEM.trim());
         for junk in [
             "",
             "PEM",
@@ -486,7 +503,7 @@ A4lKiWq7vv75HYhSPAIhAPuf/lgNmKtR0tH5f30h5/DtVEo4s9DqeTZie+JSS2u9\n\
             "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQsIG5vdCBhIGNlcnRpZmljYXRl\n-----END CERTIFICATE-----\n",
             "-----BEGIN CERTIFICATE-----\nMIIBfDCCASGgAwIBAgIUGet4lh4Ofm7efQc1M9y4JXrzNEIw\n",
         ] {
-            assert!(!holds_a_certificate(junk.as_bytes()), "{junk:?}");
+            assert!(certificates_of(junk.as_bytes()).is_none(), "{junk:?}");
         }
     }
 

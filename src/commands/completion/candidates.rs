@@ -435,9 +435,12 @@ impl Live {
     /// The names of a list from the cluster of the target context, or nothing when the
     /// deadline passes or anything fails.
     ///
-    /// The lookup is given up at the deadline: a credential plugin runs as a child of this
-    /// process (`credentials`), so giving up kills it and everything it started, and a
-    /// slow `aws eks get-token` or a login waiting for a browser leaves nothing behind.
+    /// The lookup is given up at the deadline, twice over. Inside, a timer drops it: a
+    /// credential plugin runs as a child of this process (`credentials`), so that kills it and
+    /// everything it started, and a slow `aws eks get-token` or a login waiting for a browser
+    /// leaves nothing behind. Outside, the lookup runs on a thread of its own that is waited
+    /// for only a little longer: a file read that blocks (a FIFO named as a CA or token file)
+    /// cannot be interrupted, so that thread is left behind and the process exits.
     fn list<K>(&self, target: &Target, api: fn(kube::Client, &str) -> kube::Api<K>) -> Vec<String>
     where
         K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
@@ -445,24 +448,56 @@ impl Live {
         let Some(chain) = self.chain(target.kubeconfig.as_deref()) else {
             return Vec::new();
         };
-        let Ok(source) = crate::services::source::Source::resolve(&chain, target.context.as_deref()) else {
-            return Vec::new();
-        };
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Vec::new();
         }
-        let namespace = target
-            .namespace
-            .clone()
-            .or_else(|| source.namespace.clone())
-            .unwrap_or_else(|| "default".to_string());
+        let (context, namespace, deadline) = (target.context.clone(), target.namespace.clone(), self.deadline);
+        let (send, receive) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("complete-lookup".into())
+            .spawn(move || {
+                // Resolving reads the CA file: on this thread too.
+                let names = crate::services::source::Source::resolve(&chain, context.as_deref())
+                    .map(|source| {
+                        let namespace = namespace
+                            .or_else(|| source.namespace.clone())
+                            .unwrap_or_else(|| "default".to_string());
+                        lookup(&source, &chain, &namespace, deadline, api)
+                    })
+                    .unwrap_or_default();
+                let _ = send.send(names);
+            });
+        if spawned.is_err() {
+            return Vec::new();
+        }
+        receive.recv_timeout(remaining + THREAD_GRACE).unwrap_or_default()
+    }
+}
+
+/// How much longer than the lookup's own deadline its thread is waited for: time for a
+/// plugin's process group to be killed.
+const THREAD_GRACE: Duration = Duration::from_millis(200);
+
+/// One lookup with its own deadline, on a runtime of its own.
+fn lookup<K>(
+    source: &crate::services::source::Source,
+    chain: &Chain,
+    namespace: &str,
+    deadline: Instant,
+    api: fn(kube::Client, &str) -> kube::Api<K>,
+) -> Vec<String>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+{
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
             return Vec::new();
         };
         let lookup = async {
-            let client = source.client(&chain, Some(remaining), Trust::Completion).await.ok()?;
-            let list = api(client, &namespace)
+            let client = source.client(chain, Some(remaining), Trust::Completion).await.ok()?;
+            let list = api(client, namespace)
                 .list_metadata(&kube::api::ListParams::default())
                 .await
                 .ok()?;
