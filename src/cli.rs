@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::token::{BoundObjectKind, TokenType};
 use clap_complete::Shell;
 
 use crate::duration::GoDuration;
@@ -260,21 +263,18 @@ pub struct RevokeArgs {
     pub write: WriteArgs,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum TokenType {
-    /// A bound token from the TokenRequest API: it expires
-    #[default]
-    Bound,
-    /// A long-lived token kept in a Secret of type kubernetes.io/service-account-token
-    Secret,
-}
+/// `--type`: the token kinds (`token::TokenType`), with their help.
+impl ValueEnum for TokenType {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[TokenType::Bound, TokenType::Secret]
+    }
 
-impl TokenType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenType::Bound => "bound",
-            TokenType::Secret => "secret",
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            TokenType::Bound => PossibleValue::new("bound").help("A bound token from the TokenRequest API: it expires"),
+            TokenType::Secret => PossibleValue::new("secret")
+                .help("A long-lived token kept in a Secret of type kubernetes.io/service-account-token"),
+        })
     }
 }
 
@@ -286,23 +286,14 @@ pub enum OutputFormat {
     Token,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BoundObjectKind {
-    #[value(name = "Node")]
-    Node,
-    #[value(name = "Pod")]
-    Pod,
-    #[value(name = "Secret")]
-    Secret,
-}
+/// `--bound-object-kind`: kubectl create token's kinds, spelled as kubectl spells them.
+impl ValueEnum for BoundObjectKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[BoundObjectKind::Node, BoundObjectKind::Pod, BoundObjectKind::Secret]
+    }
 
-impl BoundObjectKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BoundObjectKind::Node => "Node",
-            BoundObjectKind::Pod => "Pod",
-            BoundObjectKind::Secret => "Secret",
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
     }
 }
 

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cli::{BoundObjectKind, TokenType};
 use crate::kubeconfig::MARKER;
+use crate::token::{BoundObjectKind, TokenType};
 
 /// `apiVersion` of the extension objects: kubectl keeps extensions it cannot decode, and an
 /// explicit version lets the format change later without guessing.
@@ -61,7 +61,7 @@ impl BoundObjectRecord {
 mod token_type {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::cli::TokenType;
+    use crate::token::TokenType;
 
     pub fn serialize<S: Serializer>(t: &TokenType, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(t.as_str())

@@ -10,7 +10,7 @@ use k8s_openapi::jiff::Timestamp;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use crate::cli::{CreateArgs, OutputFormat, TokenType};
+use crate::cli::{CreateArgs, OutputFormat};
 use crate::credentials::Trust;
 use crate::duration::{self, GoDuration};
 use crate::kubeconfig::{self, Chain, KubeconfigError, LoadingRules, MergeRequest, Section};
@@ -21,6 +21,7 @@ use crate::services::issuing::{Handout, TokenPlan};
 use crate::services::onboard::{Grant, Onboarding};
 use crate::services::source::{self, Source, SourceCluster, SourceError};
 use crate::services::verify::{self, VerifyError};
+use crate::token::TokenType;
 use crate::token::{self, BoundObject, IssuedToken, TokenError};
 
 /// The API server's limits for `expirationSeconds` (validation.go): checked here first so a

@@ -147,9 +147,9 @@ pub fn list(args: &ListArgs, stdout: &mut impl Write) -> Result<(), LifecycleErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::TokenType;
     use crate::kubeconfig::LoadingRules;
     use crate::record::TokenRecord;
+    use crate::token::TokenType;
     use serde_json::json;
 
     fn chain_with(contexts: &[(&str, Option<i64>)]) -> (tempfile::TempDir, Chain) {

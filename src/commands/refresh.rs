@@ -31,7 +31,7 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
     if targets.is_empty() {
         return Err(LifecycleError::NoneManaged);
     }
-    let bound = revocation::wait_bound(&args.wait)?;
+    let bound = revocation::wait_bound(args.wait.no_wait, args.wait.wait_timeout)?;
     let timeout = args.kubeconfig_args.request_timeout.to_std();
     let timeout = (!timeout.is_zero()).then_some(timeout);
     let mut revoked = Vec::new();

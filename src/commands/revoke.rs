@@ -26,7 +26,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
                 .map_or("never".to_string(), |at| format!("at {at}")),
         });
     };
-    let bound = revocation::wait_bound(&args.wait)?;
+    let bound = revocation::wait_bound(args.wait.no_wait, args.wait.wait_timeout)?;
     let timeout = args.kubeconfig_args.request_timeout.to_std();
     let timeout = (!timeout.is_zero()).then_some(timeout);
     let source = Source::resolve(&chain, Some(&record.source_context))?;

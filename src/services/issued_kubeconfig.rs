@@ -90,8 +90,8 @@ impl NewEntries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::TokenType;
     use crate::kubeconfig::is_managed;
+    use crate::token::TokenType;
 
     fn entries(cluster: SourceCluster) -> NewEntries {
         let names = EntryNames {

@@ -6,10 +6,10 @@ use std::time::Duration;
 use base64::Engine;
 use k8s_openapi::jiff::Timestamp;
 
-use crate::cli::TokenType;
 use crate::record::{BoundObjectRecord, TokenRecord};
 use crate::services::issued_kubeconfig::{EntryNames, NewEntries};
 use crate::services::source::SourceCluster;
+use crate::token::TokenType;
 use crate::token::{self, BoundObject, BoundRequest, IssuedToken, SecretRequest, TokenError};
 
 /// How to issue a token.
@@ -97,7 +97,7 @@ impl TokenPlan {
                     let secret = token::create_anchor(client, ns, sa, false).await?;
                     let (name, uid) = (secret.metadata.name.unwrap_or_default(), secret.metadata.uid);
                     request.bound_object = Some(BoundObject {
-                        kind: crate::cli::BoundObjectKind::Secret,
+                        kind: crate::token::BoundObjectKind::Secret,
                         name: name.clone(),
                         uid,
                     });

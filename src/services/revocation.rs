@@ -12,7 +12,6 @@ use kube::api::{Api, DeleteParams, PostParams};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::cli::RevokeWaitArgs;
 use crate::duration::GoDuration;
 use crate::escape;
 use crate::record::TokenRecord;
@@ -94,13 +93,13 @@ pub async fn delete(client: &kube::Client, namespace: &str, name: &str) -> Resul
 }
 
 /// The flags' wait: `None` with --no-wait, else the checked --wait-timeout.
-pub fn wait_bound(args: &RevokeWaitArgs) -> Result<Option<Duration>, RevocationError> {
-    if args.no_wait {
+pub fn wait_bound(no_wait: bool, wait_timeout: GoDuration) -> Result<Option<Duration>, RevocationError> {
+    if no_wait {
         return Ok(None);
     }
-    let bound = args.wait_timeout.to_std();
-    if args.wait_timeout.is_negative() || bound < TOKEN_CACHE + CACHE_MARGIN {
-        return Err(RevocationError::WaitTooShort(args.wait_timeout));
+    let bound = wait_timeout.to_std();
+    if wait_timeout.is_negative() || bound < TOKEN_CACHE + CACHE_MARGIN {
+        return Err(RevocationError::WaitTooShort(wait_timeout));
     }
     Ok(Some(bound))
 }
@@ -387,22 +386,11 @@ mod tests {
 
     #[test]
     fn the_wait_must_cover_the_cache() {
-        use clap::Parser;
-        let parse = |extra: &[&str]| {
-            let mut argv = vec!["kubectl-satoken", "revoke", "c"];
-            argv.extend_from_slice(extra);
-            match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-                Some(crate::cli::Command::Revoke(a)) => a.wait,
-                _ => unreachable!(),
-            }
-        };
-        assert_eq!(wait_bound(&parse(&[])).unwrap(), Some(Duration::from_secs(30)));
-        assert_eq!(wait_bound(&parse(&["--no-wait"])).unwrap(), None);
-        assert_eq!(
-            wait_bound(&parse(&["--wait-timeout", "12s"])).unwrap(),
-            Some(Duration::from_secs(12))
-        );
-        let err = wait_bound(&parse(&["--wait-timeout", "5s"])).unwrap_err().to_string();
+        let secs = |s: i64| GoDuration::from_secs(s);
+        assert_eq!(wait_bound(false, secs(30)).unwrap(), Some(Duration::from_secs(30)));
+        assert_eq!(wait_bound(true, secs(30)).unwrap(), None);
+        assert_eq!(wait_bound(false, secs(12)).unwrap(), Some(Duration::from_secs(12)));
+        let err = wait_bound(false, secs(5)).unwrap_err().to_string();
         assert!(err.starts_with("--wait-timeout 5s is too short"), "{err}");
     }
 }

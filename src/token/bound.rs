@@ -2,8 +2,8 @@ use k8s_openapi::api::authentication::v1::{BoundObjectReference, TokenRequest, T
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kube::api::{Api, PostParams};
 
+use super::{BoundObjectKind, TokenType};
 use super::{IssuedToken, TokenError};
-use crate::cli::{BoundObjectKind, TokenType};
 
 /// What to ask the TokenRequest API for, already validated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use k8s_openapi::jiff::Timestamp;
 use secrecy::SecretString;
 
-use crate::cli::TokenType;
+use super::TokenType;
 use crate::jwt;
 
 /// A token and what is known about it. The token itself is a `SecretString`: it never shows

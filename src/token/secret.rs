@@ -5,8 +5,8 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use kube::api::{Api, DeleteParams, ObjectMeta, PostParams, WatchEvent, WatchParams};
 
+use super::TokenType;
 use super::{IssuedToken, TokenError};
-use crate::cli::TokenType;
 
 const TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
 const SA_NAME: &str = "kubernetes.io/service-account.name";
