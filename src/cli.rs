@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::services::onboard::Grant;
 use crate::token::{BoundObjectKind, TokenType};
 use clap_complete::Shell;
 
@@ -426,8 +427,8 @@ pub struct CreateArgs {
     pub create_serviceaccount: bool,
 
     /// Bind a role to the ServiceAccount: role/NAME or clusterrole/NAME (repeatable)
-    #[arg(long, value_name = "ROLE")]
-    pub grant: Vec<String>,
+    #[arg(long, value_name = "ROLE", value_parser = clap::value_parser!(Grant))]
+    pub grant: Vec<Grant>,
 
     /// With --grant clusterrole/NAME: a ClusterRoleBinding (every namespace) instead of a RoleBinding
     #[arg(long, requires = "grant")]

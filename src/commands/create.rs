@@ -13,16 +13,16 @@ use serde_json::Value;
 use crate::cli::{CreateArgs, OutputFormat};
 use crate::credentials::Trust;
 use crate::duration::{self, GoDuration};
-use crate::kubeconfig::{self, Chain, KubeconfigError, LoadingRules, MergeRequest, Section};
+use crate::kubeconfig::{self, Chain, KubeconfigError, LoadingRules, Section};
 use crate::names::{self, InvalidName};
 use crate::progress;
-use crate::services::issued_kubeconfig::{EntryNames, NewEntries};
-use crate::services::issuing::{Handout, TokenPlan};
-use crate::services::onboard::{Grant, Onboarding};
+use crate::services::issued_kubeconfig::EntryNames;
+use crate::services::issuing::{self, IssueError, Issued, Placement, TokenPlan};
+use crate::services::onboard::Onboarding;
 use crate::services::source::{self, Source, SourceCluster, SourceError};
 use crate::services::verify::{self, VerifyError};
 use crate::token::TokenType;
-use crate::token::{self, BoundObject, IssuedToken, TokenError};
+use crate::token::{self, BoundObject, IssuedToken};
 
 /// The API server's limits for `expirationSeconds` (validation.go): checked here first so a
 /// bad value fails before any request, with the reason.
@@ -47,14 +47,7 @@ pub enum CreateError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
-    Token(TokenError),
-    #[error("cannot reach the API server {server} (context {context:?})")]
-    Unreachable {
-        server: String,
-        context: String,
-        #[source]
-        source: kube::Error,
-    },
+    Issue(#[from] IssueError),
     #[error("--verify: {0}; nothing was written")]
     Verify(#[source] VerifyError),
     #[error(
@@ -67,28 +60,12 @@ pub enum CreateError {
         namespace: String,
         why: String,
     },
-    #[error("{error}; choose another name with --{flag}, or replace it with --overwrite")]
-    NameTaken { flag: &'static str, error: KubeconfigError },
     #[error("{0}; pass --force to replace it")]
     OutputExists(KubeconfigError),
     #[error("cannot encode the kubeconfig as JSON")]
     Json(#[from] serde_json::Error),
     #[error("cannot write to stdout")]
     Stdout(#[source] std::io::Error),
-}
-
-impl CreateError {
-    /// Names the server for errors that never reached an API answer.
-    pub(crate) fn from_token(e: TokenError, source: &Source) -> CreateError {
-        match e {
-            TokenError::Api(err) if !matches!(err, kube::Error::Api(_)) => CreateError::Unreachable {
-                server: source.cluster.server.clone(),
-                context: source.context.clone(),
-                source: err,
-            },
-            e => CreateError::Token(e),
-        }
-    }
 }
 
 fn flag(message: impl Into<String>) -> ValidationError {
@@ -102,10 +79,36 @@ struct Target {
     names: EntryNames,
 }
 
-/// Everything `run` needs, resolved from the flags and the local kubeconfig.
+/// Where the kubeconfig (or the token) goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File {
+        path: PathBuf,
+        force: bool,
+    },
+    /// One `SA.kubeconfig` per ServiceAccount, all or none.
+    Dir {
+        dir: PathBuf,
+        force: bool,
+    },
+    /// Into the user's kubeconfig, where kubectl would put it.
+    Merge(Placement),
+}
+
+/// What is printed or written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+    /// The bare token, on stdout only.
+    Token,
+}
+
+/// Everything `run` needs, resolved from the flags and the local kubeconfig: settled
+/// settings, never the flags themselves.
 #[derive(Debug)]
 pub struct CreateOptions {
-    args: CreateArgs,
     chain: Chain,
     source: Source,
     namespace: String,
@@ -113,6 +116,16 @@ pub struct CreateOptions {
     /// The source cluster with --server and --certificate-authority applied.
     cluster: SourceCluster,
     onboarding: Onboarding,
+    /// The token to issue; each target fills in its ServiceAccount.
+    plan: TokenPlan,
+    destination: Destination,
+    format: Format,
+    verify: bool,
+    dry_run: bool,
+    quiet: bool,
+    request_timeout: Option<Duration>,
+    /// Whether stdout is a terminal (a bare token then ends with a line break, as kubectl's).
+    stdout_is_terminal: bool,
 }
 
 /// Checks the flags alone: no file is read, nothing is sent.
@@ -184,9 +197,6 @@ pub fn validate(args: &CreateArgs) -> Result<(), ValidationError> {
         ));
     }
     for grant in &args.grant {
-        let grant: Grant = grant
-            .parse()
-            .map_err(|e: crate::services::onboard::InvalidGrant| flag(e.to_string()))?;
         if args.grant_cluster_wide && !grant.cluster_role {
             return Err(flag(format!(
                 "--grant-cluster-wide needs clusterrole/NAME: role/{} is namespaced",
@@ -318,17 +328,62 @@ impl CreateOptions {
         }
         let onboarding = Onboarding {
             create_service_account: args.create_serviceaccount,
-            grants: args.grant.iter().filter_map(|g| g.parse().ok()).collect(),
+            grants: args.grant.clone(),
             cluster_wide: args.grant_cluster_wide,
         };
+        let plan = TokenPlan {
+            namespace: namespace.clone(),
+            service_account: String::new(),
+            token_type: args.token_type,
+            expiration_seconds: requested_seconds(&args),
+            audiences: args.audience.clone(),
+            bound_object: args.bound_object_kind.map(|kind| BoundObject {
+                kind,
+                name: args.bound_object_name.clone().unwrap_or_default(),
+                uid: args.bound_object_uid.clone(),
+            }),
+            revocable: args.revocable,
+            secret_name: args.secret_name.clone(),
+            secret_timeout: args.secret_timeout.to_std(),
+            source_context: source.context.clone(),
+        };
+        let destination = match (&args.output_file, &args.output_dir) {
+            (Some(path), _) => Destination::File {
+                path: path.clone(),
+                force: args.force,
+            },
+            (None, Some(dir)) => Destination::Dir {
+                dir: dir.clone(),
+                force: args.force,
+            },
+            (None, None) if args.merge => Destination::Merge(Placement {
+                set_current: args.set_current,
+                overwrite: args.overwrite,
+                lock_timeout: args.lock_timeout.to_std(),
+            }),
+            (None, None) => Destination::Stdout,
+        };
+        let format = match args.output {
+            OutputFormat::Token => Format::Token,
+            OutputFormat::Json => Format::Json,
+            _ => Format::Yaml,
+        };
+        let timeout = args.connection.request_timeout;
         let options = CreateOptions {
-            args,
             chain,
             source,
             namespace,
             targets,
             cluster,
             onboarding,
+            plan,
+            destination,
+            format,
+            verify: args.verify,
+            dry_run: args.dry_run,
+            quiet: args.quiet,
+            request_timeout: (!timeout.is_zero()).then(|| timeout.to_std()),
+            stdout_is_terminal: std::io::stdout().is_terminal(),
         };
         options.check_destination()?;
         Ok(options)
@@ -341,23 +396,21 @@ impl CreateOptions {
                 path: path.to_path_buf(),
             }))
         };
-        if let Some(path) = &self.args.output_file
-            && !self.args.force
-            && path.exists()
-        {
-            return exists(path);
-        }
-        if let Some(dir) = &self.args.output_dir
-            && !self.args.force
-        {
-            for target in &self.targets {
-                let path = output_dir_file(dir, &target.service_account);
-                if path.exists() {
-                    return exists(&path);
+        let placement = match &self.destination {
+            Destination::File { path, force: false } if path.exists() => return exists(path),
+            Destination::Dir { dir, force: false } => {
+                for target in &self.targets {
+                    let path = output_dir_file(dir, &target.service_account);
+                    if path.exists() {
+                        return exists(&path);
+                    }
                 }
+                return Ok(());
             }
-        }
-        if self.args.merge {
+            Destination::Merge(placement) => *placement,
+            _ => return Ok(()),
+        };
+        {
             // The files the merge may change: the destination, and those holding an entry
             // of the same name (replaced where it is). kubectl could write none it may not.
             let names = &self.targets[0].names;
@@ -373,7 +426,7 @@ impl CreateOptions {
                 kubeconfig::check_can_merge_into(file)?;
             }
         }
-        if self.args.merge && !self.args.overwrite {
+        if !placement.overwrite {
             let names = &self.targets[0].names;
             for (section, name, flag) in [
                 (Section::Clusters, &names.cluster, "cluster-name"),
@@ -388,7 +441,7 @@ impl CreateOptions {
                         name: name.clone(),
                         file: entry.file.to_path_buf(),
                     };
-                    return Err(CreateError::NameTaken { flag, error });
+                    return Err(IssueError::NameTaken { flag, error }.into());
                 }
             }
         }
@@ -397,34 +450,17 @@ impl CreateOptions {
 
     fn plan(&self, service_account: &str) -> TokenPlan {
         TokenPlan {
-            namespace: self.namespace.clone(),
             service_account: service_account.to_string(),
-            token_type: self.args.token_type,
-            expiration_seconds: requested_seconds(&self.args),
-            audiences: self.args.audience.clone(),
-            bound_object: self.args.bound_object_kind.map(|kind| BoundObject {
-                kind,
-                name: self.args.bound_object_name.clone().unwrap_or_default(),
-                uid: self.args.bound_object_uid.clone(),
-            }),
-            revocable: self.args.revocable,
-            secret_name: self.args.secret_name.clone(),
-            secret_timeout: self.args.secret_timeout.to_std(),
-            source_context: self.source.context.clone(),
+            ..self.plan.clone()
         }
-    }
-
-    fn request_timeout(&self) -> Option<Duration> {
-        let nanos = self.args.connection.request_timeout;
-        (!nanos.is_zero()).then(|| nanos.to_std())
     }
 
     pub async fn run(self, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CreateError> {
         let client = self
             .source
-            .client(&self.chain, self.request_timeout(), Trust::Operator)
+            .client(&self.chain, self.request_timeout, Trust::Operator)
             .await?;
-        if self.args.dry_run {
+        if self.dry_run {
             return self.dry_run(&client, stdout, stderr).await;
         }
         for target in &self.targets {
@@ -432,8 +468,8 @@ impl CreateOptions {
                 .onboarding
                 .ensure(&client, &self.namespace, &target.service_account, false)
                 .await
-                .map_err(|e| CreateError::from_token(e, &self.source))?;
-            if !self.args.quiet {
+                .map_err(|e| IssueError::from_token(e, &self.source))?;
+            if !self.quiet {
                 for line in existed {
                     let _ = writeln!(stderr, "{line}");
                 }
@@ -441,11 +477,11 @@ impl CreateOptions {
         }
 
         // The requests for several ServiceAccounts go out together.
-        let waiting = match self.args.token_type {
+        let waiting = match self.plan.token_type {
             TokenType::Secret => "Waiting for the tokens controller to fill the token Secret",
             TokenType::Bound => "Requesting the token",
         };
-        let spinner = progress::Spinner::start(waiting, progress::enabled(self.args.quiet));
+        let spinner = progress::Spinner::start(waiting, progress::enabled(self.quiet));
         let results = futures::future::join_all(self.targets.iter().map(|t| self.issue(&client, t))).await;
         drop(spinner);
         let mut issued = Vec::new();
@@ -461,12 +497,12 @@ impl CreateOptions {
             self.withdraw(&client, &issued, stderr).await;
             return Err(e);
         }
-        if !self.args.quiet {
-            for (handout, _) in &issued {
-                report(stderr, &handout.token, Timestamp::now());
+        if !self.quiet {
+            for one in &issued {
+                report(stderr, &one.handout.token, Timestamp::now());
             }
         }
-        match self.write(issued.iter().map(|(h, e)| (h, e)), stdout, stderr) {
+        match self.write(&issued, stdout, stderr) {
             Ok(()) => Ok(()),
             Err(e) => {
                 self.withdraw(&client, &issued, stderr).await;
@@ -475,76 +511,60 @@ impl CreateOptions {
         }
     }
 
-    /// After a failure: deletes every Secret the run created (token Secrets, anchors) and
-    /// says so; a plain bound token cannot be withdrawn, so it says when those expire.
-    async fn withdraw(&self, client: &kube::Client, issued: &[(Handout, NewEntries)], stderr: &mut impl Write) {
-        let mut deleted = Vec::new();
-        let mut kept = Vec::new();
-        for (handout, _) in issued {
-            match handout.undo(client).await {
-                Ok(Some(name)) => deleted.push(name.to_string()),
-                // A reused --secret-name Secret was there before: it stays as it was.
-                Ok(None) if handout.record.token_type == TokenType::Secret => {}
-                Ok(None) => kept.push(format!(
-                    "{} (expires {})",
-                    handout.record.service_account,
-                    handout.record.expires_at.as_deref().unwrap_or("never")
-                )),
-                Err(e) => {
-                    let _ = writeln!(
-                        stderr,
-                        "warning: {}; delete it with: kubectl delete secret {} -n {}",
-                        crate::escape::foreign(&e.to_string()),
-                        handout.record.owned_secret().unwrap_or_default(),
-                        self.namespace
-                    );
-                }
-            }
+    /// After a failure: every Secret the run created is deleted again, and the run says so.
+    async fn withdraw(&self, client: &kube::Client, issued: &[Issued], stderr: &mut impl Write) {
+        let done = issuing::withdraw(client, issued.iter().map(|i| &i.handout)).await;
+        for (secret, namespace, e) in &done.failed {
+            let _ = writeln!(
+                stderr,
+                "warning: {}; delete it with: kubectl delete secret {secret} -n {namespace}",
+                crate::escape::foreign(&e.to_string()),
+            );
         }
-        if self.args.quiet {
+        if self.quiet {
             return;
         }
-        if !deleted.is_empty() {
+        if !done.deleted.is_empty() {
             let _ = writeln!(
                 stderr,
                 "Deleted again the Secret(s) this run created: {}.",
-                deleted.join(", ")
+                done.deleted.join(", ")
             );
         }
-        if !kept.is_empty() {
+        if !done.kept.is_empty() {
             let _ = writeln!(
                 stderr,
                 "The bound token(s) issued for {} cannot be withdrawn; they never reached a file, and they expire.",
-                kept.join(", ")
+                done.kept.join(", ")
             );
         }
     }
 
     /// Issues one token and builds its entries; with --verify, proves they work first.
-    async fn issue(&self, client: &kube::Client, target: &Target) -> Result<(Handout, NewEntries), CreateError> {
-        let handout = self
+    async fn issue(&self, client: &kube::Client, target: &Target) -> Result<Issued, CreateError> {
+        let issued = self
             .plan(&target.service_account)
-            .issue(client)
-            .await
-            .map_err(|e| CreateError::from_token(e, &self.source))?;
-        let entries = handout.entries(target.names.clone(), &self.cluster);
-        if self.args.verify {
+            .issue_entries(client, &self.source, target.names.clone(), &self.cluster)
+            .await?;
+        if self.verify {
             let expected = format!("system:serviceaccount:{}:{}", self.namespace, target.service_account);
-            if let Err(e) = verify::expect_identity(&entries.document(), &expected, self.request_timeout()).await {
+            let document = issued.entries.document();
+            if let Err(e) = verify::expect_identity(&document, &expected, self.request_timeout).await {
                 // The error that matters is the verify's; a Secret that could not be deleted
                 // again is named with it, never left unmentioned.
-                if let Err(undo) = handout.undo(client).await {
+                let done = issuing::withdraw(client, [&issued.handout]).await;
+                if let Some((secret, namespace, undo)) = done.failed.into_iter().next() {
                     return Err(CreateError::VerifyLeftSecret {
                         error: Box::new(e),
-                        secret: handout.record.owned_secret().unwrap_or_default().to_string(),
-                        namespace: self.namespace.clone(),
+                        secret,
+                        namespace,
                         why: crate::escape::foreign(&undo.to_string()),
                     });
                 }
                 return Err(CreateError::Verify(e));
             }
         }
-        Ok((handout, entries))
+        Ok(issued)
     }
 
     async fn dry_run(
@@ -560,15 +580,15 @@ impl CreateOptions {
                 .onboarding
                 .ensure(client, &self.namespace, sa, true)
                 .await
-                .map_err(|e| CreateError::from_token(e, &self.source))?;
+                .map_err(|e| IssueError::from_token(e, &self.source))?;
             objects.extend(created);
-            if self.args.revocable {
+            if self.plan.revocable {
                 let anchor = token::create_anchor(client, &self.namespace, sa, true)
                     .await
-                    .map_err(|e| CreateError::from_token(e, &self.source))?;
+                    .map_err(|e| IssueError::from_token(e, &self.source))?;
                 objects.push(crate::services::onboard::printable(&anchor));
             }
-            if !self.args.quiet {
+            if !self.quiet {
                 for line in existed {
                     let _ = writeln!(stderr, "{line}");
                 }
@@ -580,7 +600,7 @@ impl CreateOptions {
             text.push_str(&kubeconfig::to_yaml(object)?);
         }
         stdout.write_all(text.as_bytes()).map_err(CreateError::Stdout)?;
-        if !self.args.quiet {
+        if !self.quiet {
             let _ = writeln!(
                 stderr,
                 "Dry run: the server validated {} object(s); nothing was created and no token was issued.",
@@ -590,97 +610,80 @@ impl CreateOptions {
         Ok(())
     }
 
-    fn write<'a>(
-        &self,
-        issued: impl Iterator<Item = (&'a Handout, &'a NewEntries)>,
-        stdout: &mut impl Write,
-        stderr: &mut impl Write,
-    ) -> Result<(), CreateError> {
-        let issued: Vec<_> = issued.collect();
-        if let Some(dir) = &self.args.output_dir {
+    fn write(&self, issued: &[Issued], stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CreateError> {
+        if let Destination::Dir { dir, force } = &self.destination {
             // All files or none: each is staged before any replaces what was there.
             let mut files = Vec::new();
-            for (handout, entries) in &issued {
-                let path = output_dir_file(dir, &handout.record.service_account);
-                files.push((path, self.render(&entries.document())?.into_bytes()));
+            for one in issued {
+                let path = output_dir_file(dir, &one.handout.record.service_account);
+                files.push((path, self.render(&one.entries.document())?.into_bytes()));
             }
-            kubeconfig::write_all(&files, self.args.force).map_err(output_exists)?;
-            if !self.args.quiet {
-                for ((_, entries), (path, _)) in issued.iter().zip(&files) {
+            kubeconfig::write_all(&files, *force).map_err(output_exists)?;
+            if !self.quiet {
+                for (one, (path, _)) in issued.iter().zip(&files) {
                     let _ = writeln!(
                         stderr,
                         "Kubeconfig with context {:?} written to {}.",
-                        entries.names.context,
+                        one.entries.names.context,
                         display(path)
                     );
                 }
             }
             return Ok(());
         }
-        let Some((handout, entries)) = issued.into_iter().next() else {
+        let Some(one) = issued.first() else {
             return Ok(());
         };
-        if self.args.output == OutputFormat::Token {
-            let token = handout.token.token.expose_secret();
-            let line = if std::io::stdout().is_terminal() {
+        if self.format == Format::Token {
+            let token = one.handout.token.token.expose_secret();
+            let line = if self.stdout_is_terminal {
                 format!("{token}\n")
             } else {
                 token.to_string()
             };
             return stdout.write_all(line.as_bytes()).map_err(CreateError::Stdout);
         }
-        if self.args.merge {
-            let context = entries.names.context.clone();
-            let request = MergeRequest {
-                entries: entries.entries(),
-                remove: Vec::new(),
-                set_current: self.args.set_current.then(|| context.clone()),
-                overwrite: self.args.overwrite,
-                lock_timeout: self.args.lock_timeout.to_std(),
-            };
-            let waiting = format!(
-                "Writing {} (waiting for its lock)",
-                self.chain.rules.destination().display()
-            );
-            let spinner = progress::Spinner::start(waiting, progress::enabled(self.args.quiet));
-            let report = kubeconfig::merge(&self.chain.rules, &request).map_err(name_taken);
-            drop(spinner);
-            let report = report?;
-            if !self.args.quiet {
-                let file = report
-                    .written
-                    .iter()
-                    .find(|(s, _, _)| *s == Section::Contexts)
-                    .map(|(_, _, f)| f.clone());
-                let file = file.unwrap_or_else(|| self.chain.rules.destination());
-                let _ = writeln!(stderr, "Context {context:?} written to {}.", display(&file));
-                if self.args.set_current {
-                    let _ = writeln!(stderr, "Switched to context {context:?}.");
+        let context = &one.entries.names.context;
+        match &self.destination {
+            Destination::Merge(placement) => {
+                let waiting = format!(
+                    "Writing {} (waiting for its lock)",
+                    self.chain.rules.destination().display()
+                );
+                let spinner = progress::Spinner::start(waiting, progress::enabled(self.quiet));
+                let file = one.merge(&self.chain.rules, *placement);
+                drop(spinner);
+                let file = file?;
+                if !self.quiet {
+                    let _ = writeln!(stderr, "Context {context:?} written to {}.", display(&file));
+                    if placement.set_current {
+                        let _ = writeln!(stderr, "Switched to context {context:?}.");
+                    }
                 }
+                Ok(())
             }
-            return Ok(());
-        }
-        let text = self.render(&entries.document())?;
-        match &self.args.output_file {
-            Some(path) => {
-                kubeconfig::write_new(path, text.as_bytes(), self.args.force).map_err(output_exists)?;
-                if !self.args.quiet {
+            Destination::File { path, force } => {
+                let text = self.render(&one.entries.document())?;
+                kubeconfig::write_new(path, text.as_bytes(), *force).map_err(output_exists)?;
+                if !self.quiet {
                     let _ = writeln!(
                         stderr,
-                        "Kubeconfig with context {:?} written to {}.",
-                        entries.names.context,
+                        "Kubeconfig with context {context:?} written to {}.",
                         display(path)
                     );
                 }
                 Ok(())
             }
-            None => stdout.write_all(text.as_bytes()).map_err(CreateError::Stdout),
+            Destination::Stdout | Destination::Dir { .. } => {
+                let text = self.render(&one.entries.document())?;
+                stdout.write_all(text.as_bytes()).map_err(CreateError::Stdout)
+            }
         }
     }
 
     fn render(&self, document: &Value) -> Result<String, CreateError> {
-        Ok(match self.args.output {
-            OutputFormat::Json => serde_json::to_string_pretty(document)? + "\n",
+        Ok(match self.format {
+            Format::Json => serde_json::to_string_pretty(document)? + "\n",
             _ => kubeconfig::to_yaml(document)?,
         })
     }
@@ -698,20 +701,6 @@ fn output_exists(e: KubeconfigError) -> CreateError {
 }
 
 /// A foreign entry of the same name: say which flag picks another name.
-pub(crate) fn name_taken(e: KubeconfigError) -> CreateError {
-    match &e {
-        KubeconfigError::ForeignEntry { section, .. } => CreateError::NameTaken {
-            flag: match section {
-                Section::Clusters => "cluster-name",
-                Section::Users => "user-name",
-                Section::Contexts => "context-name",
-            },
-            error: e,
-        },
-        _ => e.into(),
-    }
-}
-
 fn display(path: &Path) -> String {
     let path = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
     crate::escape::line(&path.display().to_string())
@@ -828,7 +817,12 @@ mod tests {
         );
         assert!(error(&["-o", "token", "--merge"]).starts_with("-o token prints only the token"));
         assert!(error(&["-o", "json", "--merge"]).contains("drop -o json"));
-        assert!(error(&["--grant", "view"]).contains("expected role/NAME or clusterrole/NAME"));
+        // --grant is parsed by clap, with the grant's own message.
+        let err = Cli::try_parse_from(["kubectl-satoken", "ci", "--grant", "view"]).unwrap_err();
+        assert!(
+            err.to_string().contains("expected role/NAME or clusterrole/NAME"),
+            "{err}"
+        );
         assert!(error(&["--grant", "role/x", "--grant-cluster-wide"]).contains("needs clusterrole/NAME"));
         assert!(error(&["--revocable", "--type", "secret"]).starts_with("--revocable binds a bound token"));
         assert!(error(&["--output-dir", "d", "--context-name", "x"]).contains("drop --context-name"));

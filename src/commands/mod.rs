@@ -9,12 +9,12 @@ mod refresh;
 mod revoke;
 
 use crate::kubeconfig::KubeconfigError;
+use crate::services::issuing::IssueError;
 use crate::services::managed::ManagedError;
 use crate::services::revocation::RevocationError;
 use crate::services::source::SourceError;
 use crate::services::verify::VerifyError;
 use crate::token::TokenError;
-use create::CreateError;
 
 pub use inspect::inspect;
 pub use list::{ListRow, list, rows};
@@ -45,7 +45,7 @@ pub enum LifecycleError {
     Refresh {
         context: String,
         #[source]
-        source: Box<CreateError>,
+        source: Box<IssueError>,
     },
     #[error(transparent)]
     Revocation(#[from] RevocationError),
@@ -57,8 +57,6 @@ pub enum LifecycleError {
     Token(#[from] TokenError),
     #[error(transparent)]
     Verify(#[from] VerifyError),
-    #[error(transparent)]
-    Create(#[from] CreateError),
     #[error("cannot encode JSON")]
     Json(#[from] serde_json::Error),
     #[error("cannot write to stdout")]

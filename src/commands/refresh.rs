@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use super::LifecycleError;
 use crate::cli::RefreshArgs;
-use crate::commands::create::{CreateError, name_taken};
 use crate::credentials::Trust;
-use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest};
+use crate::kubeconfig::{Chain, LoadingRules};
 use crate::services::issued_kubeconfig::EntryNames;
-use crate::services::issuing::TokenPlan;
+use crate::services::issuing::{self, IssueError, Placement, TokenPlan};
 use crate::services::managed::{Managed, find_managed, managed_contexts};
 use crate::services::revocation::{self, Deletion, Revoked};
 use crate::services::source::{Source, SourceCluster};
@@ -36,7 +35,12 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
     let timeout = (!timeout.is_zero()).then_some(timeout);
     let mut revoked = Vec::new();
     for managed in &targets {
-        let (line, old) = refresh_one(&chain, &rules, managed, timeout, args.write.lock_timeout.to_std())
+        let placement = Placement {
+            set_current: false,
+            overwrite: false,
+            lock_timeout: args.write.lock_timeout.to_std(),
+        };
+        let (line, old) = refresh_one(&chain, &rules, managed, timeout, placement)
             .await
             .map_err(|e| LifecycleError::Refresh {
                 context: managed.context.clone(),
@@ -74,15 +78,11 @@ async fn refresh_one(
     rules: &LoadingRules,
     managed: &Managed,
     timeout: Option<Duration>,
-    lock_timeout: Duration,
-) -> Result<(String, Option<Revoked>), CreateError> {
+    placement: Placement,
+) -> Result<(String, Option<Revoked>), IssueError> {
     let record = &managed.record;
     let source = Source::resolve(chain, Some(&record.source_context))?;
     let client = source.client(chain, timeout, Trust::Operator).await?;
-    let handout = TokenPlan::from_record(record, SECRET_TIMEOUT)
-        .issue(&client)
-        .await
-        .map_err(|e| CreateError::from_token(e, &source))?;
     // The cluster entry stays as it is (a --server override, say); only the token changes.
     let cluster = match &managed.cluster_body {
         Some(body) => SourceCluster::from_entry(&managed.cluster, body, &managed.file)?,
@@ -93,19 +93,15 @@ async fn refresh_one(
         cluster: managed.cluster.clone(),
         user: managed.user.clone(),
     };
-    let entries = handout.entries(names, &cluster);
-    let request = MergeRequest {
-        entries: entries.entries(),
-        remove: Vec::new(),
-        set_current: None,
-        overwrite: false,
-        lock_timeout,
-    };
-    if let Err(e) = kubeconfig::merge(rules, &request) {
-        // Best effort: the error that matters is the merge's.
-        let _ = handout.undo(&client).await;
-        return Err(name_taken(e));
+    let issued = TokenPlan::from_record(record, SECRET_TIMEOUT)
+        .issue_entries(&client, &source, names, &cluster)
+        .await?;
+    if let Err(e) = issued.merge(rules, placement) {
+        // The error that matters is the merge's; the new token is withdrawn where it can be.
+        issuing::withdraw(&client, [&issued.handout]).await;
+        return Err(e);
     }
+    let handout = issued.handout;
     let expiry = match &handout.record.expires_at {
         Some(at) => format!("expires {at}"),
         None => "never expires".to_string(),
@@ -121,7 +117,7 @@ async fn refresh_one(
     {
         let deletion = revocation::delete(&client, &record.namespace, old)
             .await
-            .map_err(|e| CreateError::from_token(e, &source))?;
+            .map_err(|e| IssueError::from_token(e, &source))?;
         line.push_str(&match deletion {
             Deletion::Deleted => format!(" Deleted the old Secret {old}"),
             Deletion::AlreadyGone => format!(" The old Secret {old} was already gone"),

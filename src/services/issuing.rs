@@ -1,16 +1,140 @@
-//! One token, issued from a plan (create's flags, or the record on a context for `refresh`),
-//! with what to record about it and what to undo if a later step fails.
+//! The issuing service that `create` and `refresh` share: a token issued from a plan
+//! (create's flags, or the record on a context for `refresh`), the kubeconfig entries that
+//! carry it, their merge into the user's kubeconfig, and, when a later step fails, the
+//! withdrawal of what was issued.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine;
 use k8s_openapi::jiff::Timestamp;
 
+use crate::kubeconfig::{self, KubeconfigError, LoadingRules, MergeReport, MergeRequest, Section};
 use crate::record::{BoundObjectRecord, TokenRecord};
 use crate::services::issued_kubeconfig::{EntryNames, NewEntries};
-use crate::services::source::SourceCluster;
+use crate::services::source::{Source, SourceCluster, SourceError};
 use crate::token::TokenType;
 use crate::token::{self, BoundObject, BoundRequest, IssuedToken, SecretRequest, TokenError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Token(TokenError),
+    #[error("cannot reach the API server {server} (context {context:?})")]
+    Unreachable {
+        server: String,
+        context: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("{error}; choose another name with --{flag}, or replace it with --overwrite")]
+    NameTaken { flag: &'static str, error: KubeconfigError },
+    #[error(transparent)]
+    Kubeconfig(#[from] KubeconfigError),
+}
+
+impl IssueError {
+    /// Names the server for errors that never reached an API answer.
+    pub fn from_token(e: TokenError, source: &Source) -> IssueError {
+        match e {
+            TokenError::Api(err) if !matches!(err, kube::Error::Api(_)) => IssueError::Unreachable {
+                server: source.cluster.server.clone(),
+                context: source.context.clone(),
+                source: err,
+            },
+            e => IssueError::Token(e),
+        }
+    }
+
+    /// A foreign entry of the same name: say which flag picks another name.
+    pub fn name_taken(e: KubeconfigError) -> IssueError {
+        match &e {
+            KubeconfigError::ForeignEntry { section, .. } => IssueError::NameTaken {
+                flag: match section {
+                    Section::Clusters => "cluster-name",
+                    Section::Users => "user-name",
+                    Section::Contexts => "context-name",
+                },
+                error: e,
+            },
+            _ => e.into(),
+        }
+    }
+}
+
+/// Where a merge puts new entries, and how it treats what is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub set_current: bool,
+    pub overwrite: bool,
+    pub lock_timeout: Duration,
+}
+
+/// An issued token with the entries that carry it.
+#[derive(Debug)]
+pub struct Issued {
+    pub handout: Handout,
+    pub entries: NewEntries,
+}
+
+impl Issued {
+    /// Merges the entries into the kubeconfig where kubectl would put them; says which file
+    /// got the context.
+    pub fn merge(&self, rules: &LoadingRules, placement: Placement) -> Result<PathBuf, IssueError> {
+        let context = self.entries.names.context.clone();
+        let request = MergeRequest {
+            entries: self.entries.entries(),
+            remove: Vec::new(),
+            set_current: placement.set_current.then(|| context.clone()),
+            overwrite: placement.overwrite,
+            lock_timeout: placement.lock_timeout,
+        };
+        let report: MergeReport = kubeconfig::merge(rules, &request).map_err(IssueError::name_taken)?;
+        let file = report
+            .written
+            .iter()
+            .find(|(s, _, _)| *s == Section::Contexts)
+            .map(|(_, _, f)| f.clone());
+        Ok(file.unwrap_or_else(|| rules.destination()))
+    }
+}
+
+/// What withdrawing a run's tokens did.
+#[derive(Debug, Default)]
+pub struct Withdrawal {
+    /// Secrets deleted again (token Secrets, anchors).
+    pub deleted: Vec<String>,
+    /// Plain bound tokens, which cannot be withdrawn: `SA (expires AT)`.
+    pub kept: Vec<String>,
+    /// Secrets that could not be deleted: (name, namespace, why).
+    pub failed: Vec<(String, String, TokenError)>,
+}
+
+/// After a failure: deletes every Secret the run created; a plain bound token cannot be
+/// withdrawn (it never reached a file, and it expires), so it is listed with its expiry.
+pub async fn withdraw<'a>(client: &kube::Client, handouts: impl IntoIterator<Item = &'a Handout>) -> Withdrawal {
+    let mut done = Withdrawal::default();
+    for handout in handouts {
+        match handout.undo(client).await {
+            Ok(Some(name)) => done.deleted.push(name.to_string()),
+            // A reused --secret-name Secret was there before: it stays as it was.
+            Ok(None) if handout.record.token_type == TokenType::Secret => {}
+            Ok(None) => done.kept.push(format!(
+                "{} (expires {})",
+                handout.record.service_account,
+                handout.record.expires_at.as_deref().unwrap_or("never")
+            )),
+            Err(e) => done.failed.push((
+                handout.record.owned_secret().unwrap_or_default().to_string(),
+                handout.record.namespace.clone(),
+                e,
+            )),
+        }
+    }
+    done
+}
 
 /// How to issue a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +192,22 @@ impl TokenPlan {
             secret_timeout,
             source_context: record.source_context.clone(),
         }
+    }
+
+    /// Issues the token and builds the entries that carry it, named `names`, for `cluster`.
+    pub async fn issue_entries(
+        &self,
+        client: &kube::Client,
+        source: &Source,
+        names: EntryNames,
+        cluster: &SourceCluster,
+    ) -> Result<Issued, IssueError> {
+        let handout = self
+            .issue(client)
+            .await
+            .map_err(|e| IssueError::from_token(e, source))?;
+        let entries = handout.entries(names, cluster);
+        Ok(Issued { handout, entries })
     }
 
     pub async fn issue(&self, client: &kube::Client) -> Result<Handout, TokenError> {
