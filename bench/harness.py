@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The measurements of bench/run (issue 5), side by side, repeated, as medians and ratios.
+"""The measurements of bench/run (issues 5 and 12), side by side, repeated, as medians and ratios.
 
 Run it through bench/run, which starts the cluster and builds the binaries. Every tool uses
 the same kubeconfig: a ServiceAccount `bench-runner` with a Role in the bench namespace, its
@@ -15,6 +15,7 @@ import os
 import platform
 import random
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -29,6 +30,15 @@ RUNNER_USER = f"system:serviceaccount:{NS}:{RUNNER}"
 SA = "bench"
 SECRET_SA = "bench-secret"
 MANY_PREFIX = "many-"
+
+# The peer plugins bench/run builds from ../shared/peers (keyed by their directory there): the
+# name the report gives each, the tool name of its bound-token measurement, and how it is used.
+PEERS = {
+    "vsk": ("view-serviceaccount-kubeconfig",
+            "peer: kubectl create token | kubectl-view_serviceaccount_kubeconfig",
+            f"`kubectl create token {SA} \\| kubectl-view_serviceaccount_kubeconfig`"),
+    "sac": ("saconfig", "peer: kubectl-saconfig", f"`kubectl-saconfig {SA}`, its own TokenRequest"),
+}
 
 
 def log(msg):
@@ -136,7 +146,7 @@ class Bench:
         self.work.mkdir(parents=True, exist_ok=True)
         self.kubectl = a.kubectl
         self.sat = a.satoken
-        self.peer = a.peer or None
+        self.peers = a.peer
         self.audit = Audit(Path(a.cluster_state) / "logs" / "audit.log")
         # kubectl keeps its discovery cache under HOME: a home of its own, warmed up below.
         self.home = self.work / "home"
@@ -226,11 +236,18 @@ class Bench:
             "kubectl create token": (self.k("create", "token", SA), self.env),
             "manual path (5 kubectl runs)": (["bash", "-c", self.manual_script(manual_out)], self.env),
         }
-        if self.peer:
-            tools["peer: kubectl create token | view-serviceaccount-kubeconfig"] = (
+        # Each peer as its README shows it: view-serviceaccount-kubeconfig reads the token of
+        # `kubectl create token` on stdin and the server and CA from the kubeconfig; saconfig
+        # makes the TokenRequest itself (namespace and cluster from the kubeconfig's context).
+        if "vsk" in self.peers:
+            q = shlex.quote
+            tools[PEERS["vsk"][1]] = (
                 ["bash", "-o", "pipefail", "-c",
-                 f"{self.kubectl} --kubeconfig {self.kc} create token {SA} | {self.peer} --kubeconfig {self.kc}"],
+                 f"{q(self.kubectl)} --kubeconfig {q(str(self.kc))} create token {SA} "
+                 f"| {q(self.peers['vsk'])} --kubeconfig {q(str(self.kc))}"],
                 self.env)
+        if "sac" in self.peers:
+            tools[PEERS["sac"][1]] = ([self.peers["sac"], SA, "--kubeconfig", self.kc], self.env)
         return tools
 
     def check_bound_outputs(self):
@@ -527,7 +544,9 @@ EOF
         cluster = next((l.split(":", 1)[1].strip() for l in status.splitlines() if l.startswith("version")), "?")
         commit = out(["git", "-C", self.a.repo, "describe", "--always", "--dirty"])
         return {"kubectl-satoken": f"{out([self.sat, '--version'])} ({commit})", "kubectl": kv,
-                "cluster": cluster, "peer": self.a.peer_version,
+                "cluster": cluster,
+                **{f"peer {PEERS[p][0]}": f"{v} (built from ../shared/peers/{p})"
+                   for p, v in self.a.peer_version.items() if p in self.peers},
                 "rustc": out(["rustc", "-V"]), "go": out(["go", "version"]), "python": platform.python_version()}
 
 
@@ -548,7 +567,7 @@ def verdict(ok):
     return "**pass**" if ok else "**FAIL**"
 
 
-def report(b, started, load_before, load_after, machine, versions, peer_error, argv):
+def report(b, started, load_before, load_after, machine, versions, argv):
     r = b.results
     L = []
     w = L.append
@@ -572,15 +591,14 @@ def report(b, started, load_before, load_after, machine, versions, peer_error, a
     w(f"| 1 | same vs the manual path (create token, set-cluster --embed-certs, set-credentials, "
       f"set-context, view --minify --flatten) | {ms(sat)} | {ms(man)} | {sat / man:.3f}x | ≤ 0.1x "
       f"| {verdict(sat / man <= 0.1)} |")
-    peer_key = next((k for k in bound if k.startswith("peer")), None)
-    if peer_key:
-        pv = bound[peer_key]["median"]
-        w(f"| 1 | same vs the peer pipeline (`kubectl create token \\| kubectl view-serviceaccount-kubeconfig`) "
-          f"| {ms(sat)} | {ms(pv)} | {sat / pv:.2f}x | ≤ 1x | {verdict(sat <= pv)} |")
-    else:
-        w(f"| 1 | same vs the peer pipeline: peer not built ({peer_error or 'unavailable'}); the pipeline "
-          f"runs `kubectl create token` first, so it takes at least that | {ms(sat)} | ≥ {ms(kct)} "
-          f"| ≤ {sat / kct:.2f}x | ≤ 1x | {verdict(sat <= kct)} (bound) |")
+    for p, (name, tool, usage) in PEERS.items():
+        if tool in bound:
+            pv = bound[tool]["median"]
+            w(f"| 1 | same vs the peer {name} ({usage}) | {ms(sat)} | {ms(pv)} | {sat / pv:.2f}x | ≤ 1x "
+              f"| {verdict(sat <= pv)} |")
+        else:
+            why = b.a.peer_error.get(p, "not built")
+            w(f"| 1 | same vs the peer {name}: not measured ({why}) | {ms(sat)} | — | — | ≤ 1x | not measured |")
     w(f"| 1 | (info) `kubectl satoken` through kubectl's plugin lookup vs `kubectl create token` | {ms(plug)} "
       f"| {ms(kct)} | {plug / kct:.2f}x | — | kubectl's own start-up is in both |")
     req = r["requests"]
@@ -590,7 +608,8 @@ def report(b, started, load_before, load_after, machine, versions, peer_error, a
     for name, v in req.items():
         if name in ("kubectl-satoken", "kubectl create token"):
             continue
-        w(f"| 2 | (info) requests: {name} | {', '.join(sorted(set(map(str, v['counts']))))} | | | | "
+        cell = name.replace("|", "\\|")
+        w(f"| 2 | (info) requests: {cell} | {', '.join(sorted(set(map(str, v['counts']))))} | | | | "
           f"{'; '.join(v['requests'] or [])} |")
     m = r["merge"]
     ms_ = m["tools"]["kubectl-satoken SA --merge"]
@@ -628,6 +647,11 @@ def report(b, started, load_before, load_after, machine, versions, peer_error, a
       f"| {bi['version_median'] / bi['kubectl_version_client_median']:.3f}x | < 5 ms "
       f"| {verdict(bi['version_median'] < 0.005)} |")
     w("")
+    busy = " (the machine is shared: other work ran meanwhile)" if load_before[0] > machine["nproc"] / 2 else ""
+    w(f"Load average (1, 5, 15 min) on {machine['nproc']} CPUs: {' '.join(f'{x:.2f}' for x in load_before)} "
+      f"at the start, {' '.join(f'{x:.2f}' for x in load_after)} at the end{busy}. Absolute times carry that "
+      "load; the tools of each comparison ran interleaved under the same load.")
+    w("")
     w(f"Medians of {b.reps} rounds for 1 (tools interleaved, the start rotating each round), "
       f"{len(ms_['wall'])} for 3, {len(ss['total'])} for 4, {len(many['tools'][keys[0]]['runs'])} for 5, "
       f"{len(bi['version_runs'])} for 6. Times are from spawn to exit as the harness sees them "
@@ -653,26 +677,35 @@ def report(b, started, load_before, load_after, machine, versions, peer_error, a
     w("### Machine and versions")
     w("")
     w(f"- {machine['nproc']} CPUs ({machine['cpu']}), {machine['mem_gib']} GiB memory, Linux {machine['kernel']}")
-    w(f"- load average before: {' '.join(f'{x:.2f}' for x in load_before)}; after: "
-      f"{' '.join(f'{x:.2f}' for x in load_after)}")
     w(f"- busiest processes at the start (%CPU since each started, command): {'; '.join(machine['top'])}")
     w(f"- busiest processes at the end: {'; '.join(Bench.busiest())}")
     for k, v in versions.items():
         w(f"- {k}: {v}")
-    if peer_error:
-        w(f"- peer plugin not measured: {peer_error}")
+    for p, why in b.a.peer_error.items():
+        w(f"- peer {PEERS[p][0]} not measured: {why}")
     return "\n".join(L) + "\n"
+
+
+def peer_value(text):
+    peer, sep, value = text.partition("=")
+    if not sep or peer not in PEERS:
+        raise argparse.ArgumentTypeError(f"expected ID=VALUE with ID one of {', '.join(PEERS)}: {text!r}")
+    return peer, value
 
 
 def main():
     p = argparse.ArgumentParser()
-    for opt in ["satoken", "kubectl", "peer", "peer-version", "admin", "cluster-state", "work", "repo"]:
-        p.add_argument(f"--{opt}", required=opt != "peer", default="")
+    for opt in ["satoken", "kubectl", "admin", "cluster-state", "work", "repo"]:
+        p.add_argument(f"--{opt}", required=True)
+    # Per peer (an id of PEERS), ID=VALUE: its binary, what it was built from, or why it was not.
+    for opt in ["peer", "peer-version", "peer-error"]:
+        p.add_argument(f"--{opt}", action="append", default=[], type=peer_value, metavar="ID=VALUE")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--write-doc", action="store_true")
     p.add_argument("--reps", type=int, default=21)
     p.add_argument("--only", default="", help="comma-separated: bound,requests,merge,secret,many,binary")
     a = p.parse_args()
+    a.peer, a.peer_version, a.peer_error = dict(a.peer), dict(a.peer_version), dict(a.peer_error)
     global QUICK
     QUICK = a.quick
     if a.quick and a.write_doc:
@@ -691,15 +724,11 @@ def main():
         if not only or name in only:
             step()
     load_after = os.getloadavg()
-    peer_error = ""
-    pe = Path(a.work) / "peer-error"
-    if pe.exists():
-        peer_error = pe.read_text().strip()
     (Path(a.work) / "results.json").write_text(json.dumps(b.results, indent=1))
     if only:
         print(json.dumps(b.results, indent=1))
         return
-    text = report(b, started, load_before, load_after, machine, b.versions(), peer_error, argv)
+    text = report(b, started, load_before, load_after, machine, b.versions(), argv)
     (Path(a.work) / "report.md").write_text(text)
     print(text)
     if a.write_doc:
