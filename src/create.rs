@@ -370,7 +370,7 @@ impl CreateOptions {
                 (Section::Contexts, &names.context, "context-name"),
             ] {
                 if let Some(entry) = self.chain.entry(section, name)
-                    && !kubeconfig::is_managed(entry.body)
+                    && !crate::record::is_managed(entry.body)
                 {
                     let error = KubeconfigError::ForeignEntry {
                         section,
@@ -616,6 +616,7 @@ impl CreateOptions {
                 remove: Vec::new(),
                 set_current: self.args.set_current.then(|| context.clone()),
                 overwrite: self.args.overwrite,
+                ours: crate::record::is_managed,
                 lock_timeout: self.args.lock_timeout.to_std(),
             };
             let waiting = format!(

@@ -5,7 +5,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::kubeconfig::{MARKER, Section};
+use crate::kubeconfig::Section;
+use crate::record::MARKER;
 use crate::record::{API_VERSION, TokenRecord};
 use crate::source::SourceCluster;
 
@@ -91,7 +92,7 @@ impl NewEntries {
 mod tests {
     use super::*;
     use crate::cli::TokenType;
-    use crate::kubeconfig::is_managed;
+    use crate::record::is_managed;
 
     fn entries(cluster: SourceCluster) -> NewEntries {
         let names = EntryNames {

@@ -7,13 +7,15 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::chain::{Chain, RawFile};
+use super::chain::Chain;
 use super::error::KubeconfigError;
 use super::lock::Locks;
+use super::paths::resolve_target;
+use super::raw_file::RawFile;
 use super::rules::LoadingRules;
-use super::section::{Section, find_in_doc, is_managed};
-use super::write::{ModePolicy, Staged, resolve_target, stage};
-use super::yaml::emit_doc;
+use super::section::{Section, find_in_doc};
+use super::write::{ModePolicy, Staged, stage};
+use super::yaml::to_yaml;
 
 /// What to change in the chain.
 #[derive(Clone)]
@@ -26,8 +28,11 @@ pub struct MergeRequest {
     /// `overwrite`; a name that is not there is not an error. A removed context that is
     /// some file's `current-context` is unset there, so kubectl is not left pointing at it.
     pub remove: Vec<(Section, String)>,
-    /// Replace (or remove) entries of the same name even when this tool did not create them.
+    /// Replace (or remove) entries of the same name even when `ours` says they are not.
     pub overwrite: bool,
+    /// The ownership rule: whether an existing entry's body belongs to the caller, so that
+    /// it may be replaced or removed without `overwrite`. This layer knows no owner.
+    pub ours: fn(&Value) -> bool,
     /// How long to wait for a `.lock` file held by someone else.
     pub lock_timeout: Duration,
 }
@@ -45,6 +50,7 @@ impl fmt::Debug for MergeRequest {
             .field("remove", &self.remove)
             .field("set_current", &self.set_current)
             .field("overwrite", &self.overwrite)
+            .field("ours", &self.ours)
             .field("lock_timeout", &self.lock_timeout)
             .finish()
     }
@@ -95,7 +101,7 @@ fn merge_with(rules: &LoadingRules, req: &MergeRequest, splice_ok: bool) -> Resu
         if *doc == file.doc {
             continue;
         }
-        let text = emit_doc(doc)?;
+        let text = to_yaml(doc)?;
         let target = resolve_target(&file.path).map_err(|source| KubeconfigError::Write {
             path: file.path.clone(),
             error: source,
@@ -139,7 +145,7 @@ fn apply(
             .chain(req.remove.iter().map(|(s, n)| (s, n)));
         for (section, name) in targets {
             if let Some(existing) = chain.entry(*section, name)
-                && !is_managed(existing.body)
+                && !(req.ours)(existing.body)
             {
                 return Err(KubeconfigError::ForeignEntry {
                     section: *section,
@@ -263,11 +269,13 @@ mod splice {
     use serde_json::{Map, Value};
 
     use super::{MergeReport, MergeRequest};
-    use crate::kubeconfig::chain::{RawFile, outline_duplicate};
+    use crate::kubeconfig::chain::outline_duplicate;
     use crate::kubeconfig::error::KubeconfigError;
-    use crate::kubeconfig::section::{Section, is_managed};
-    use crate::kubeconfig::write::{ModePolicy, Staged, resolve_target, stage_parts};
-    use crate::kubeconfig::yaml::{Item, Outline, emit_doc, indent, item_text, outline, parse_doc};
+    use crate::kubeconfig::paths::resolve_target;
+    use crate::kubeconfig::raw_file::RawFile;
+    use crate::kubeconfig::section::Section;
+    use crate::kubeconfig::write::{ModePolicy, Staged, stage_parts};
+    use crate::kubeconfig::yaml::{Item, Outline, indent, item_text, outline, parse_doc, to_yaml};
 
     struct File<'a> {
         path: &'a Path,
@@ -283,33 +291,25 @@ mod splice {
         with: String,
     }
 
-    fn slot(section: Section) -> usize {
-        match section {
-            Section::Clusters => 0,
-            Section::Users => 1,
-            Section::Contexts => 2,
-        }
-    }
-
     /// (file, item) in force for `name`: the first file that defines it, the last item of
     /// that name in the file.
     fn locate(files: &[File], section: Section, name: &str) -> Option<(usize, usize)> {
         files.iter().enumerate().find_map(|(f, file)| {
-            let list = file.outline.as_ref()?.lists[slot(section)].as_ref()?;
+            let list = file.outline.as_ref()?.lists[section.index()].as_ref()?;
             let i = list.items.iter().rposition(|it| it.name.as_deref() == Some(name))?;
             Some((f, i))
         })
     }
 
     fn item<'o>(files: &'o [File], section: Section, f: usize, i: usize) -> Option<&'o Item> {
-        files[f].outline.as_ref()?.lists[slot(section)].as_ref()?.items.get(i)
+        files[f].outline.as_ref()?.lists[section.index()].as_ref()?.items.get(i)
     }
 
     /// A scalar's text as the emitter writes it, when it fits on the key's line.
     fn scalar_text(value: &str) -> Result<Option<String>, KubeconfigError> {
         let mut m = Map::new();
         m.insert("k".to_owned(), Value::String(value.to_owned()));
-        let text = emit_doc(&m)?;
+        let text = to_yaml(&m)?;
         Ok(text
             .strip_prefix("k: ")
             .and_then(|t| t.strip_suffix('\n'))
@@ -326,7 +326,7 @@ mod splice {
         let mut names: Vec<(Section, &str)> = req.entries.iter().map(|(s, n, _)| (*s, n.as_str())).collect();
         names.extend(req.remove.iter().map(|(s, n)| (*s, n.as_str())));
         let mut sorted = names.clone();
-        sorted.sort_by_key(|(s, n)| (slot(*s), *n));
+        sorted.sort_by_key(|(s, n)| ((*s).index(), *n));
         sorted.dedup();
         if sorted.len() != names.len() {
             return Ok(None);
@@ -373,7 +373,7 @@ mod splice {
         // Items are parsed on their own, only those the request names.
         let mut parsed: HashMap<(usize, usize, usize), Map<String, Value>> = HashMap::new();
         let mut parse_item = |files: &[File], section: Section, f: usize, i: usize| -> Option<Map<String, Value>> {
-            if let Some(m) = parsed.get(&(f, slot(section), i)) {
+            if let Some(m) = parsed.get(&(f, section.index(), i)) {
                 return Some(m.clone());
             }
             let it = item(files, section, f, i)?;
@@ -383,7 +383,7 @@ mod splice {
             if m.get("name").and_then(Value::as_str) != it.name.as_deref() {
                 return None;
             }
-            parsed.insert((f, slot(section), i), m.clone());
+            parsed.insert((f, section.index(), i), m.clone());
             Some(m)
         };
 
@@ -393,7 +393,7 @@ mod splice {
                     let Some(m) = parse_item(&files, *section, f, i) else {
                         return Ok(None);
                     };
-                    if !is_managed(m.get(section.inner_key()).unwrap_or(&Value::Null)) {
+                    if !(req.ours)(m.get(section.inner_key()).unwrap_or(&Value::Null)) {
                         return Err(KubeconfigError::ForeignEntry {
                             section: *section,
                             name: (*name).to_owned(),
@@ -413,7 +413,10 @@ mod splice {
                     else {
                         return Ok(None);
                     };
-                    let list = files[f].outline.as_ref().and_then(|o| o.lists[slot(*section)].as_ref());
+                    let list = files[f]
+                        .outline
+                        .as_ref()
+                        .and_then(|o| o.lists[(*section).index()].as_ref());
                     if !list.is_some_and(|l| l.block) || it.dash_line.is_none() {
                         return Ok(None);
                     }
@@ -422,7 +425,7 @@ mod splice {
                         edits[f].push(Edit {
                             start: it.start,
                             end: it.end,
-                            with: indent(&emit_doc(&m)?, it.col),
+                            with: indent(&to_yaml(&m)?, it.col),
                         });
                     }
                     report
@@ -433,7 +436,7 @@ mod splice {
                     let list = files[dest]
                         .outline
                         .as_ref()
-                        .and_then(|o| o.lists[slot(*section)].as_ref());
+                        .and_then(|o| o.lists[(*section).index()].as_ref());
                     let Some((list, last)) = list.filter(|l| l.block).and_then(|l| Some((l, l.items.last()?))) else {
                         return Ok(None);
                     };
@@ -451,7 +454,7 @@ mod splice {
                     edits[dest].push(Edit {
                         start: list.end,
                         end: list.end,
-                        with: lead + &indent(&emit_doc(&m)?, last.col),
+                        with: lead + &indent(&to_yaml(&m)?, last.col),
                     });
                     report
                         .written
@@ -465,14 +468,17 @@ mod splice {
         let mut removed_from: HashMap<(usize, usize), usize> = HashMap::new();
         for (section, name) in &req.remove {
             if let Some((f, i)) = locate(&files, *section, name) {
-                let list = files[f].outline.as_ref().and_then(|o| o.lists[slot(*section)].as_ref());
+                let list = files[f]
+                    .outline
+                    .as_ref()
+                    .and_then(|o| o.lists[(*section).index()].as_ref());
                 let Some((list, it)) = list.filter(|l| l.block).zip(item(&files, *section, f, i)) else {
                     return Ok(None);
                 };
                 let Some(line) = it.dash_line else {
                     return Ok(None);
                 };
-                let count = removed_from.entry((f, slot(*section))).or_default();
+                let count = removed_from.entry((f, (*section).index())).or_default();
                 *count += 1;
                 if *count >= list.items.len() {
                     return Ok(None); // an emptied list: `[]`, written by the other path
@@ -579,8 +585,8 @@ mod splice {
 mod tests {
     use super::*;
     use crate::kubeconfig::lock::lock_path;
-    use crate::kubeconfig::section::MARKER;
     use crate::kubeconfig::yaml::parse_doc;
+    use crate::record::{MARKER, is_managed};
     use serde_json::json;
     use std::fs;
     use std::sync::Arc;
@@ -603,6 +609,7 @@ mod tests {
             remove: Vec::new(),
             set_current: None,
             overwrite: false,
+            ours: is_managed,
             lock_timeout: Duration::from_millis(100),
         }
     }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use serde_saphyr::granit_parser::ScalarStyle;
 
 use super::error::{KubeconfigError, redact};
+use super::section::Section;
 
 /// Reader options chosen to read a file the way kubectl (go-yaml v2, YAML 1.1) does,
 /// so that a value we do not touch means the same after we write it back.
@@ -101,15 +102,9 @@ pub(crate) fn parse_doc(bytes: &[u8], path: &Path) -> Result<Map<String, Value>,
     }
 }
 
-/// Emits a document as YAML text.
-pub(crate) fn emit_doc(doc: &Map<String, Value>) -> Result<String, KubeconfigError> {
-    serde_saphyr::to_string_with_options(doc, emit_options())
-        .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
-}
-
-/// Emits any value (normally a whole kubeconfig) as YAML text, with the same writer
-/// settings used for merged files.
-pub fn to_yaml(doc: &Value) -> Result<String, KubeconfigError> {
+/// Emits a document (normally a whole kubeconfig, or one list item) as YAML text, with the
+/// writer settings used for merged files.
+pub fn to_yaml<T: serde::Serialize>(doc: &T) -> Result<String, KubeconfigError> {
     serde_saphyr::to_string_with_options(doc, emit_options())
         .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
 }
@@ -163,16 +158,6 @@ pub(crate) struct ScalarAt {
     pub value: Option<String>,
     pub start: usize,
     pub end: usize,
-}
-
-/// Index of a named list in [`Outline::lists`].
-pub(crate) fn list_slot(key: &str) -> Option<usize> {
-    match key {
-        "clusters" => Some(0),
-        "users" => Some(1),
-        "contexts" => Some(2),
-        _ => None,
-    }
 }
 
 /// A string scalar's value as serde-saphyr reads it, `Ok(None)` for null, `Err` when the
@@ -420,7 +405,7 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
                     return None;
                 }
                 key = value.into_owned();
-                if seen_keys.contains(&key) && (list_slot(&key).is_some() || key == "current-context") {
+                if seen_keys.contains(&key) && (Section::from_list_key(&key).is_some() || key == "current-context") {
                     return None; // a duplicate key whose last value wins
                 }
                 seen_keys.push(key.clone());
@@ -429,7 +414,7 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
             _ if at == At::Key => return None, // a complex key
             event => {
                 at = At::Key;
-                match (list_slot(&key), key.as_str(), event) {
+                match (Section::from_list_key(&key).map(Section::index), key.as_str(), event) {
                     (Some(slot), _, Event::SequenceStart(style, _, None)) => {
                         out.lists[slot] = Some(List {
                             block: style == StructureStyle::Block,
@@ -561,7 +546,7 @@ mod tests {
 
     fn roundtrip(text: &str) -> (Map<String, Value>, String, Map<String, Value>) {
         let first = parse(text).unwrap();
-        let out = emit_doc(&first).unwrap();
+        let out = to_yaml(&first).unwrap();
         let second = parse(&out).unwrap();
         (first, out, second)
     }
@@ -718,7 +703,7 @@ extensions:
         for (i, s) in tricky.iter().enumerate() {
             map.insert(format!("k{i}"), json!(s));
         }
-        let out = emit_doc(&map).unwrap();
+        let out = to_yaml(&map).unwrap();
         let back = parse(&out).unwrap();
         for (i, s) in tricky.iter().enumerate() {
             assert_eq!(back[&format!("k{i}")], json!(s), "{s:?} in\n{out}");
@@ -767,7 +752,7 @@ extensions:
         map.insert("nl".into(), json!("\n"));
         map.insert("data".into(), json!(b64));
         map.insert("spaced".into(), json!("word ".repeat(40)));
-        let out = emit_doc(&map).unwrap();
+        let out = to_yaml(&map).unwrap();
         assert_eq!(parse(&out).unwrap(), map, "{out}");
         // Base64 data stays one plain line, as kubectl writes it.
         assert!(out.contains(&format!("data: {b64}\n")), "{out}");

@@ -98,6 +98,7 @@ async fn refresh_one(
         remove: Vec::new(),
         set_current: None,
         overwrite: false,
+        ours: crate::record::is_managed,
         lock_timeout,
     };
     if let Err(e) = kubeconfig::merge(rules, &request) {
