@@ -56,7 +56,8 @@ impl Lean {
         let outline = outline(&text)?;
         // Cut every list's items out of the text: what remains is the rest of the document.
         let mut cuts: Vec<(usize, usize)> = Vec::new();
-        for list in outline.lists.iter().flatten() {
+        // A list written as `null` stays in the rest: it has no items to cut.
+        for list in outline.lists.iter().flatten().filter(|l| !l.null) {
             let first = list.items.first()?;
             if !list.block || list.items.iter().any(|it| it.dash_line.is_none()) {
                 return None;

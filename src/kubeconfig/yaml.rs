@@ -109,6 +109,14 @@ pub fn to_yaml<T: serde::Serialize>(doc: &T) -> Result<String, KubeconfigError> 
         .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
 }
 
+/// Whether a text's lines end with CRLF, as its first line does.
+pub(crate) fn uses_crlf(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r')
+}
+
 /// Where a merge may touch a kubeconfig's text: the top-level keys and, for the three named
 /// lists, each item's name and extent. Built from parser events without building values, so a
 /// merge into a large file copies the text it does not change instead of parsing and emitting
@@ -123,6 +131,8 @@ pub(crate) struct Outline {
     pub lists: [Option<List>; 3],
     /// `current-context` when present; `None` when the key is absent.
     pub current: Option<ScalarAt>,
+    /// The file holds no document: it is empty or only comments.
+    pub empty: bool,
 }
 
 /// A `clusters`/`users`/`contexts` value.
@@ -133,6 +143,21 @@ pub(crate) struct List {
     pub items: Vec<Item>,
     /// Where the text after the list's last item starts (an appended item goes there).
     pub end: usize,
+    /// The value is `null`, `~` or left out, not a sequence.
+    pub null: bool,
+    /// For a list written as `null`, `~`, nothing or `[]`: where that value is, so that
+    /// items can be put in its place.
+    pub empty: Option<EmptyValue>,
+}
+
+/// The text of a list value that holds no item.
+#[derive(Debug, Clone)]
+pub(crate) struct EmptyValue {
+    /// The value's text (`null`, `[]`; empty when the value is left out).
+    pub start: usize,
+    pub end: usize,
+    /// The start of the line after the key's line: where the items go.
+    pub next_line: usize,
 }
 
 /// One item of a named list.
@@ -236,6 +261,7 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
         root_end: text.len(),
         lists: [None, None, None],
         current: None,
+        empty: false,
     };
     let mut seen_keys: Vec<String> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
@@ -244,6 +270,7 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
     let mut skip = 0usize;
     let mut at = At::Key;
     let mut key = String::new();
+    let mut key_end = 0usize;
     // (slot, item index, inside the item: depth, next value is the name)
     let mut list: Option<usize> = None;
     let mut item_depth = 0usize;
@@ -348,6 +375,9 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
                             list = None;
                             at = At::Key;
                             pending.push(Pending::List(slot));
+                            if !l.block && l.items.is_empty() {
+                                l.empty = empty_value(text, key_end, l.end, end, "[]");
+                            }
                         }
                         // An item that is not a mapping: the whole-document path says so.
                         _ => return None,
@@ -405,6 +435,7 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
                     return None;
                 }
                 key = value.into_owned();
+                key_end = end;
                 if seen_keys.contains(&key) && (Section::from_list_key(&key).is_some() || key == "current-context") {
                     return None; // a duplicate key whose last value wins
                 }
@@ -420,12 +451,29 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
                             block: style == StructureStyle::Block,
                             items: Vec::new(),
                             end: start,
+                            null: false,
+                            empty: None,
                         });
                         list = Some(slot);
                         item_depth = 0;
                     }
-                    (Some(_), _, Event::Scalar(value, style, _, None))
-                        if string_scalar(&value, style, false) == Ok(None) => {}
+                    (Some(slot), _, Event::Scalar(value, style, _, None))
+                        if string_scalar(&value, style, false) == Ok(None) =>
+                    {
+                        // Left out (the parser reports `~` there, with no text): after the key.
+                        let (start, end, value) = if start == end {
+                            (key_end, key_end, "".into())
+                        } else {
+                            (start, end, value)
+                        };
+                        out.lists[slot] = Some(List {
+                            block: false,
+                            items: Vec::new(),
+                            end: start,
+                            null: true,
+                            empty: empty_value(text, key_end, start, end, &value),
+                        });
+                    }
                     (Some(_), _, _) => return None,
                     (None, "current-context", Event::Scalar(value, style, _, tag)) => {
                         let value = string_scalar(&value, style, tag.is_some()).ok()?;
@@ -438,10 +486,26 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
             }
         }
     }
+    if documents == 0 && !root_done {
+        // Nothing but comments (or nothing): a document starts at the end.
+        out.empty = true;
+        return Some(out);
+    }
     if !root_done || list.is_some() {
         return None;
     }
     Some(out)
+}
+
+/// Where an empty list value `text[start..end]` (expected to read `expect`) is, and where
+/// items go instead; `None` when the text is not what the parser said.
+fn empty_value(text: &str, key_end: usize, start: usize, end: usize, expect: &str) -> Option<EmptyValue> {
+    if text.get(start..end)? != expect || start < key_end {
+        return None;
+    }
+    let from = end.max(key_end);
+    let next_line = text[from..].find('\n').map_or(text.len(), |i| from + i + 1);
+    Some(EmptyValue { start, end, next_line })
 }
 
 /// Every node of the document, checked for what would make parsing it into values fail:
@@ -875,14 +939,39 @@ extensions:
             "current-context: [x]\n",
             "? [complex]\n: key\n",
             "clusters: [\n",
-            "",
             "- a\n",
         ] {
             assert!(outline(text).is_none(), "{text:?}");
         }
+        // Nothing, or only comments: an empty document.
+        for text in ["", "# only\n  # comments", "\n"] {
+            let o = outline(text).unwrap();
+            assert!(o.empty && o.lists.iter().all(Option::is_none), "{text:?}");
+            assert_eq!(o.root_end, text.len());
+        }
         // Null lists and an absent current-context are fine.
-        let o = outline("clusters: null\nusers:\ncontexts: ~\n").unwrap();
-        assert!(o.lists.iter().all(Option::is_none) && o.current.is_none());
+        let text = "clusters: null\nusers:   # none\ncontexts: [] # none\n";
+        let o = outline(text).unwrap();
+        assert!(o.current.is_none());
+        let spans: Vec<(&str, &str)> = o
+            .lists
+            .iter()
+            .map(|l| {
+                let l = l.as_ref().unwrap();
+                assert!(l.items.is_empty() && !l.block);
+                let e = l.empty.as_ref().unwrap();
+                (&text[e.start..e.end], &text[e.next_line..])
+            })
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("null", "users:   # none\ncontexts: [] # none\n"),
+                ("", "contexts: [] # none\n"),
+                ("[]", "")
+            ]
+        );
+        assert!(o.lists[0].as_ref().unwrap().null && !o.lists[2].as_ref().unwrap().null);
         // A flow list is outlined (for lookups), not marked block.
         let o = outline("clusters: [{name: a}, {name: b}]\n").unwrap();
         assert!(!o.lists[0].as_ref().unwrap().block);
