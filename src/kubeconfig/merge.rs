@@ -96,6 +96,7 @@ mod tests {
 
     use crate::kubeconfig::lock::lock_path;
     use crate::kubeconfig::section::Section;
+    use crate::kubeconfig::write::tests::entries as listing;
     use crate::kubeconfig::yaml::parse_doc;
     use crate::record::{MARKER, is_managed};
     use serde_json::json;
@@ -178,16 +179,6 @@ mod tests {
                        "extensions": [{"name": MARKER, "extension": {}}]}),
             ),
         ]
-    }
-
-    /// Names of the files in a directory, to see that no temp or lock file is left.
-    fn listing(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
     }
 
     const EXISTING: &str = r#"apiVersion: v1
