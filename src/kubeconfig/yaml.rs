@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use serde_json::{Map, Value};
-use serde_saphyr::granit_parser::ScalarStyle;
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, StrInput, StructureStyle};
 
 use super::error::{KubeconfigError, redact};
 use super::section::Section;
@@ -233,28 +233,13 @@ fn insertion_point(text: &str, pos: usize) -> usize {
 
 /// Builds the [`Outline`] of `text`, or `None` when the file is not a single block mapping
 /// whose named lists hold mappings with string names, or when it uses aliases (text that
-/// refers to other text cannot be moved around piecewise).
+/// refers to other text cannot be moved around piecewise). Read top-down from the parser's
+/// events: the root mapping's keys, the named lists' items, and each item's `name`.
 pub(crate) fn outline(text: &str) -> Option<Outline> {
-    use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
-
-    #[derive(PartialEq)]
-    enum At {
-        Key,
-        Value,
-    }
-    // Where the next token's position must be recorded.
-    enum Pending {
-        Item(usize, usize),
-        List(usize),
-        Root,
-    }
-
-    let mut parser = Parser::new_from_str(text);
-    let mut next = || -> Option<Option<(Event<'_>, usize, usize)>> {
-        match parser.next()? {
-            Ok((event, span)) => Some(Some((event, span.start.byte_offset()?, span.end.byte_offset()?))),
-            Err(_) => Some(None),
-        }
+    let mut ev = Events {
+        parser: Parser::new_from_str(text),
+        shape: Shape::default(),
+        peeked: None,
     };
     let mut out = Outline {
         root_col: 0,
@@ -263,238 +248,211 @@ pub(crate) fn outline(text: &str) -> Option<Outline> {
         current: None,
         empty: false,
     };
-    let mut seen_keys: Vec<String> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut documents = 0;
-    // Depth below the root mapping's values that is being skipped.
-    let mut skip = 0usize;
-    let mut at = At::Key;
-    let mut key = String::new();
-    let mut key_end = 0usize;
-    // (slot, item index, inside the item: depth, next value is the name)
-    let mut list: Option<usize> = None;
-    let mut item_depth = 0usize;
-    let mut name_next = false;
-    let mut root_open = false;
-    let mut root_done = false;
-    let mut shape = Shape::default();
-
-    while let Some(step) = next() {
-        let (event, start, end) = step?;
-        let is_comment = !matches!(
-            event,
-            Event::StreamStart
-                | Event::StreamEnd
-                | Event::DocumentStart(..)
-                | Event::DocumentEnd
-                | Event::Alias(..)
-                | Event::Anchor(..)
-                | Event::UnresolvedAlias(..)
-                | Event::Scalar(..)
-                | Event::SequenceStart(..)
-                | Event::SequenceEnd
-                | Event::MappingStart(..)
-                | Event::MappingEnd
-        );
-        if is_comment {
-            continue;
-        }
-        if !shape.accepts(&event) {
-            return None;
-        }
-        for p in pending.drain(..) {
-            let point = insertion_point(text, start);
-            match p {
-                Pending::Item(slot, i) => {
-                    if let Some(l) = out.lists[slot].as_mut() {
-                        l.items[i].end = point;
-                    }
-                }
-                Pending::List(slot) => {
-                    if let Some(l) = out.lists[slot].as_mut() {
-                        l.end = point;
-                    }
-                }
-                Pending::Root => out.root_end = point,
-            }
-        }
-        match event {
-            Event::Alias(..) | Event::Anchor(..) | Event::UnresolvedAlias(..) => return None,
-            Event::StreamStart | Event::DocumentEnd => {}
-            Event::StreamEnd => break,
-            Event::DocumentStart(..) => {
-                documents += 1;
-                if documents > 1 {
-                    return None;
-                }
-            }
-            _ if !root_open => {
-                // The document's root: a block mapping without a tag, once.
-                match event {
-                    Event::MappingStart(StructureStyle::Block, _, None) if !root_done => {
-                        root_open = true;
-                        out.root_col = start - line_start(text, start);
-                        if !text[line_start(text, start)..start].bytes().all(|b| b == b' ') {
-                            return None;
-                        }
-                    }
-                    _ => return None,
-                }
-            }
-            _ if skip > 0 => match event {
-                Event::MappingStart(..) | Event::SequenceStart(..) => skip += 1,
-                Event::MappingEnd | Event::SequenceEnd => skip -= 1,
-                _ => {}
-            },
-            _ if list.is_some() => {
-                let slot = list.unwrap_or_default();
-                let l = out.lists[slot].as_mut()?;
-                if item_depth == 0 {
-                    match event {
-                        Event::MappingStart(_, _, None) => {
-                            item_depth = 1;
-                            name_next = false;
-                            at = At::Key;
-                            let ls = line_start(text, start);
-                            let prefix = &text[ls..start];
-                            let dash = prefix.trim_end_matches(' ');
-                            let dash_line = (dash.ends_with('-')
-                                && dash[..dash.len() - 1].bytes().all(|b| b == b' ')
-                                && dash.len() < prefix.len())
-                            .then_some(ls);
-                            l.items.push(Item {
-                                name: None,
-                                start,
-                                end: start,
-                                dash_line,
-                                dash_col: dash.len().saturating_sub(1),
-                                col: start - ls,
-                            });
-                        }
-                        Event::SequenceEnd => {
-                            list = None;
-                            at = At::Key;
-                            pending.push(Pending::List(slot));
-                            if !l.block && l.items.is_empty() {
-                                l.empty = empty_value(text, key_end, l.end, end, "[]");
-                            }
-                        }
-                        // An item that is not a mapping: the whole-document path says so.
-                        _ => return None,
-                    }
-                    continue;
-                }
-                // Inside an item: its keys at depth 1, anything deeper is skipped.
-                match event {
-                    Event::MappingStart(..) | Event::SequenceStart(..) => {
-                        if item_depth == 1 && at == At::Key {
-                            return None; // a complex key
-                        }
-                        if item_depth == 1 && name_next {
-                            return None; // a name that is not a scalar
-                        }
-                        item_depth += 1;
-                        if item_depth == 2 {
-                            at = At::Value;
-                        }
-                    }
-                    Event::MappingEnd | Event::SequenceEnd => {
-                        item_depth -= 1;
-                        if item_depth == 1 {
-                            at = At::Key;
-                        } else if item_depth == 0 {
-                            let i = l.items.len() - 1;
-                            pending.push(Pending::Item(slot, i));
-                        }
-                    }
-                    Event::Scalar(value, style, _, tag) if item_depth == 1 => {
-                        if at == At::Key {
-                            name_next = value == "name";
-                            at = At::Value;
-                        } else {
-                            if name_next {
-                                let item = l.items.last_mut()?;
-                                // Duplicate keys: the last one wins, as when parsing.
-                                item.name = string_scalar(&value, style, tag.is_some()).ok()?;
-                                name_next = false;
-                            }
-                            at = At::Key;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            // The root mapping: a key, then its value.
-            Event::MappingEnd => {
-                root_open = false;
-                root_done = true;
-                pending.push(Pending::Root);
-            }
-            Event::Scalar(value, _, _, tag) if at == At::Key => {
-                if tag.is_some() {
-                    return None;
-                }
-                key = value.into_owned();
-                key_end = end;
-                if seen_keys.contains(&key) && (Section::from_list_key(&key).is_some() || key == "current-context") {
-                    return None; // a duplicate key whose last value wins
-                }
-                seen_keys.push(key.clone());
-                at = At::Value;
-            }
-            _ if at == At::Key => return None, // a complex key
-            event => {
-                at = At::Key;
-                match (Section::from_list_key(&key).map(Section::index), key.as_str(), event) {
-                    (Some(slot), _, Event::SequenceStart(style, _, None)) => {
-                        out.lists[slot] = Some(List {
-                            block: style == StructureStyle::Block,
-                            items: Vec::new(),
-                            end: start,
-                            null: false,
-                            empty: None,
-                        });
-                        list = Some(slot);
-                        item_depth = 0;
-                    }
-                    (Some(slot), _, Event::Scalar(value, style, _, None))
-                        if string_scalar(&value, style, false) == Ok(None) =>
-                    {
-                        // Left out (the parser reports `~` there, with no text): after the key.
-                        let (start, end, value) = if start == end {
-                            (key_end, key_end, "".into())
-                        } else {
-                            (start, end, value)
-                        };
-                        out.lists[slot] = Some(List {
-                            block: false,
-                            items: Vec::new(),
-                            end: start,
-                            null: true,
-                            empty: empty_value(text, key_end, start, end, &value),
-                        });
-                    }
-                    (Some(_), _, _) => return None,
-                    (None, "current-context", Event::Scalar(value, style, _, tag)) => {
-                        let value = string_scalar(&value, style, tag.is_some()).ok()?;
-                        out.current = Some(ScalarAt { value, start, end });
-                    }
-                    (None, "current-context", _) => return None,
-                    (None, _, Event::MappingStart(..) | Event::SequenceStart(..)) => skip = 1,
-                    (None, _, _) => {}
-                }
-            }
-        }
-    }
-    if documents == 0 && !root_done {
-        // Nothing but comments (or nothing): a document starts at the end.
-        out.empty = true;
-        return Some(out);
-    }
-    if !root_done || list.is_some() {
+    if !matches!(ev.next()?.0, Event::StreamStart) {
         return None;
     }
-    Some(out)
+    match ev.next()?.0 {
+        Event::StreamEnd => {
+            // Nothing but comments (or nothing): a document starts at the end.
+            out.empty = true;
+            return Some(out);
+        }
+        Event::DocumentStart(..) => {}
+        _ => return None,
+    }
+    // The root: a block mapping whose keys start their lines.
+    let (Event::MappingStart(StructureStyle::Block, ..), start, _) = ev.next()? else {
+        return None;
+    };
+    let line = line_start(text, start);
+    if !text[line..start].bytes().all(|b| b == b' ') {
+        return None;
+    }
+    out.root_col = start - line;
+    let mut seen_keys: Vec<String> = Vec::new();
+    loop {
+        // Tags and complex keys were refused by `Shape`.
+        let (key, key_end) = match ev.next()? {
+            (Event::MappingEnd, ..) => break,
+            (Event::Scalar(key, ..), _, end) => (key.into_owned(), end),
+            _ => return None,
+        };
+        let section = Section::from_list_key(&key);
+        if (section.is_some() || key == "current-context") && seen_keys.contains(&key) {
+            return None; // a duplicate key whose last value wins
+        }
+        seen_keys.push(key.clone());
+        let (event, start, end) = ev.next()?;
+        match (section, event) {
+            (Some(s), Event::SequenceStart(style, ..)) => {
+                let block = style == StructureStyle::Block;
+                out.lists[s.index()] = Some(list(&mut ev, text, block, start, key_end)?);
+            }
+            (Some(s), Event::Scalar(value, style, ..)) if string_scalar(&value, style, false) == Ok(None) => {
+                // Left out (the parser reports `~` there, with no text): after the key.
+                let (start, end, value) = if start == end {
+                    (key_end, key_end, "".into())
+                } else {
+                    (start, end, value)
+                };
+                out.lists[s.index()] = Some(List {
+                    block: false,
+                    items: Vec::new(),
+                    end: start,
+                    null: true,
+                    empty: empty_value(text, key_end, start, end, &value),
+                });
+            }
+            (Some(_), _) => return None,
+            (None, Event::Scalar(value, style, ..)) if key == "current-context" => {
+                let value = string_scalar(&value, style, false).ok()?;
+                out.current = Some(ScalarAt { value, start, end });
+            }
+            (None, _) if key == "current-context" => return None,
+            (None, Event::MappingStart(..) | Event::SequenceStart(..)) => skip(&mut ev)?,
+            (None, _) => {}
+        }
+    }
+    out.root_end = insertion_point(text, ev.next_start()?);
+    // One document only.
+    loop {
+        match ev.next()?.0 {
+            Event::DocumentEnd => {}
+            Event::StreamEnd => return Some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// The parser's events without comments, with their spans, each checked by [`Shape`].
+/// `None` ends the outline: a parse error, an alias or anchor, a shape that might not parse.
+struct Events<'t> {
+    parser: Parser<'t, StrInput<'t>>,
+    shape: Shape,
+    peeked: Option<(Event<'t>, usize, usize)>,
+}
+
+impl<'t> Events<'t> {
+    fn pull(&mut self) -> Option<(Event<'t>, usize, usize)> {
+        loop {
+            let (event, span) = self.parser.next()?.ok()?;
+            let (start, end) = (span.start.byte_offset()?, span.end.byte_offset()?);
+            let is_comment = !matches!(
+                event,
+                Event::StreamStart
+                    | Event::StreamEnd
+                    | Event::DocumentStart(..)
+                    | Event::DocumentEnd
+                    | Event::Alias(..)
+                    | Event::Anchor(..)
+                    | Event::UnresolvedAlias(..)
+                    | Event::Scalar(..)
+                    | Event::SequenceStart(..)
+                    | Event::SequenceEnd
+                    | Event::MappingStart(..)
+                    | Event::MappingEnd
+            );
+            if is_comment {
+                continue;
+            }
+            if !self.shape.accepts(&event)
+                || matches!(event, Event::Alias(..) | Event::Anchor(..) | Event::UnresolvedAlias(..))
+            {
+                return None;
+            }
+            return Some((event, start, end));
+        }
+    }
+
+    fn next(&mut self) -> Option<(Event<'t>, usize, usize)> {
+        match self.peeked.take() {
+            Some(event) => Some(event),
+            None => self.pull(),
+        }
+    }
+
+    /// Where the next event starts, without taking it: where the text after a node goes.
+    fn next_start(&mut self) -> Option<usize> {
+        if self.peeked.is_none() {
+            self.peeked = Some(self.pull()?);
+        }
+        self.peeked.as_ref().map(|(_, start, _)| *start)
+    }
+}
+
+/// The items of a named list whose sequence has just started (at `start`), to its end.
+fn list(ev: &mut Events, text: &str, block: bool, start: usize, key_end: usize) -> Option<List> {
+    let mut list = List {
+        block,
+        items: Vec::new(),
+        end: start,
+        null: false,
+        empty: None,
+    };
+    loop {
+        match ev.next()? {
+            (Event::MappingStart(..), start, _) => {
+                let ls = line_start(text, start);
+                let prefix = &text[ls..start];
+                let dash = prefix.trim_end_matches(' ');
+                let dash_line = (dash.ends_with('-')
+                    && dash[..dash.len() - 1].bytes().all(|b| b == b' ')
+                    && dash.len() < prefix.len())
+                .then_some(ls);
+                let name = item_name(ev)?;
+                list.items.push(Item {
+                    name,
+                    start,
+                    end: insertion_point(text, ev.next_start()?),
+                    dash_line,
+                    dash_col: dash.len().saturating_sub(1),
+                    col: start - ls,
+                });
+            }
+            (Event::SequenceEnd, _, end) => {
+                if !block && list.items.is_empty() {
+                    list.empty = empty_value(text, key_end, start, end, "[]");
+                }
+                list.end = insertion_point(text, ev.next_start()?);
+                return Some(list);
+            }
+            // An item that is not a mapping: the whole-document path says so.
+            _ => return None,
+        }
+    }
+}
+
+/// The `name` of a list item whose mapping has just started, read to the item's end;
+/// `Some(None)` when it has no string name (client-go skips it too).
+fn item_name(ev: &mut Events) -> Option<Option<String>> {
+    let mut name = None;
+    loop {
+        let key = match ev.next()? {
+            (Event::MappingEnd, ..) => return Some(name),
+            (Event::Scalar(key, ..), ..) => key,
+            _ => return None,
+        };
+        match (key == "name", ev.next()?.0) {
+            // Duplicate keys: the last one wins, as when parsing.
+            (true, Event::Scalar(value, style, ..)) => name = string_scalar(&value, style, false).ok()?,
+            (true, _) => return None, // a name that is not a scalar
+            (false, Event::MappingStart(..) | Event::SequenceStart(..)) => skip(ev)?,
+            (false, _) => {}
+        }
+    }
+}
+
+/// Skips the rest of a mapping or sequence that has just started.
+fn skip(ev: &mut Events) -> Option<()> {
+    let mut depth = 1usize;
+    while depth > 0 {
+        match ev.next()?.0 {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            _ => {}
+        }
+    }
+    Some(())
 }
 
 /// Where an empty list value `text[start..end]` (expected to read `expect`) is, and where
