@@ -3,7 +3,7 @@
 //!
 //! A file is held as a `serde_json::Map` parsed with serde-saphyr: key order and unknown
 //! keys survive a read/write cycle. Comments survive where a merge is spliced into the text
-//! (`merge.rs`), not where a file is rewritten whole (kubectl drops them always).
+//! (`splice.rs`), not where a file is rewritten whole (kubectl drops them always).
 
 mod batch;
 mod chain;
