@@ -28,3 +28,6 @@ pub mod response_limits;
 pub mod services;
 pub mod token;
 pub mod verbose;
+
+#[cfg(test)]
+mod layering;

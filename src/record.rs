@@ -5,8 +5,19 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::kubeconfig::MARKER;
 use crate::token::{BoundObjectKind, TokenType};
+
+/// Name of the `NamedExtension` that marks the kubeconfig entries this tool created.
+pub const MARKER: &str = "kubectl-satoken";
+
+/// Whether an entry body carries this tool's marker extension: the entries a merge may
+/// replace or remove without `--overwrite` (the ownership rule handed to the merge).
+pub fn is_managed(body: &Value) -> bool {
+    body.get("extensions").and_then(Value::as_array).is_some_and(|list| {
+        list.iter()
+            .any(|ext| ext.get("name").and_then(Value::as_str) == Some(MARKER))
+    })
+}
 
 /// `apiVersion` of the extension objects: kubectl keeps extensions it cannot decode, and an
 /// explicit version lets the format change later without guessing.
@@ -185,5 +196,17 @@ mod tests {
             uid: None,
         });
         assert_eq!(bound.revocation_secret(), None);
+    }
+
+    #[test]
+    fn managed_marker() {
+        assert!(is_managed(&serde_json::json!({"extensions": [
+            {"name": "other", "extension": {}},
+            {"name": MARKER, "extension": {"created": "x"}}
+        ]})));
+        assert!(!is_managed(&serde_json::json!({"extensions": [{"name": "other"}]})));
+        assert!(!is_managed(&serde_json::json!({"token": "t"})));
+        assert!(!is_managed(&serde_json::json!({"extensions": {"name": MARKER}})));
+        assert!(!is_managed(&Value::Null));
     }
 }

@@ -214,6 +214,7 @@ fn debug_output_of_loaded_kubeconfigs_and_merge_requests_hides_credentials() {
         remove: vec![],
         set_current: None,
         overwrite: false,
+        ours: kubectl_satoken::record::is_managed,
         lock_timeout: std::time::Duration::ZERO,
     };
     shown.push_str(&format!("{request:?}"));

@@ -254,6 +254,30 @@ fn unknown_fields_extensions_and_preferences_survive_a_merge() {
     assert!(contexts.contains(&format!("local/{}/ci", ns.name)), "{contexts}");
 }
 
+/// A kubeconfig with CRLF line endings (edited on Windows) stays CRLF, keeps its comments,
+/// and kubectl 1.33 still reads it and finds the new context.
+#[test]
+fn a_crlf_kubeconfig_stays_crlf_and_kubectl_reads_it() {
+    let ns = Namespace::new("crlf");
+    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+    let home = Home::new();
+    let config = home.path(".kube/config");
+    std::fs::create_dir_all(config.parent().expect("parent")).expect("mkdir");
+    let start = format!("# edited on Windows\n{}", admin_text()).replace('\n', "\r\n");
+    std::fs::write(&config, &start).expect("write");
+
+    run(&mut home.satoken(["ci", "-n", &ns.name, "--merge"])).ok();
+    let after = std::fs::read_to_string(&config).expect("read");
+    assert_ne!(after, start);
+    assert!(after.starts_with("# edited on Windows\r\n"), "{after:?}");
+    assert_eq!(after.matches('\n').count(), after.matches("\r\n").count(), "{after:?}");
+    let contexts = run(&mut home.kubectl(["config", "get-contexts", "-o", "name"]))
+        .ok()
+        .stdout_text();
+    assert!(contexts.contains(&format!("local/{}/ci", ns.name)), "{contexts}");
+    assert!(contexts.contains("local"), "{contexts}");
+}
+
 /// The admin kubeconfig with `n` more clusters, users and contexts before its own entries.
 fn admin_with_filler(n: usize) -> String {
     let mut text = admin_text();

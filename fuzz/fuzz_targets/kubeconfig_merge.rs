@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use kubectl_satoken::kubeconfig::{Chain, LoadingRules, MARKER, MergeRequest, Section, merge, to_yaml};
+use kubectl_satoken::kubeconfig::{Chain, LoadingRules, MergeRequest, Section, merge, to_yaml};
+use kubectl_satoken::record::MARKER;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
 
@@ -129,6 +130,7 @@ fuzz_target!(|data: &[u8]| {
         remove: Vec::new(),
         set_current: (flags & 1 != 0).then(|| "fuzz".to_owned()),
         overwrite: flags & 2 != 0,
+        ours: kubectl_satoken::record::is_managed,
         lock_timeout: Duration::ZERO,
     };
     let result = merge(&rules, &request);

@@ -434,7 +434,7 @@ impl CreateOptions {
                 (Section::Contexts, &names.context, "context-name"),
             ] {
                 if let Some(entry) = self.chain.entry(section, name)
-                    && !kubeconfig::is_managed(entry.body)
+                    && !crate::record::is_managed(entry.body)
                 {
                     let error = KubeconfigError::ForeignEntry {
                         section,

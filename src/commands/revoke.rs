@@ -102,6 +102,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
         remove,
         set_current: None,
         overwrite: false,
+        ours: crate::record::is_managed,
         lock_timeout: args.write.lock_timeout.to_std(),
     };
     let report = kubeconfig::merge(&rules, &request)?;

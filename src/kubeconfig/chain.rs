@@ -13,11 +13,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::error::{KubeconfigError, redact};
+use super::raw_file::RawFile;
 use super::rules::LoadingRules;
 use super::section::{Section, find_in_doc, item_body, item_name, items};
-use super::settled::read_settled;
+use super::unlocked_read::read_unlocked;
 use super::yaml::{List as OutlineList, Outline, item_text, outline, parse_doc};
-use crate::read_limit::{KUBECONFIG_LIMIT, read_at_most};
 
 /// One file of the chain, parsed. A missing file is kept with `exists: false` and an
 /// empty document so that it can receive new entries.
@@ -56,7 +56,8 @@ impl Lean {
         let outline = outline(&text)?;
         // Cut every list's items out of the text: what remains is the rest of the document.
         let mut cuts: Vec<(usize, usize)> = Vec::new();
-        for list in outline.lists.iter().flatten() {
+        // A list written as `null` stays in the rest: it has no items to cut.
+        for list in outline.lists.iter().flatten().filter(|l| !l.null) {
             let first = list.items.first()?;
             if !list.block || list.items.iter().any(|it| it.dash_line.is_none()) {
                 return None;
@@ -85,7 +86,7 @@ impl Lean {
     }
 
     fn list(&self, section: Section) -> Option<&OutlineList> {
-        self.outline.lists[slot(section)].as_ref()
+        self.outline.lists[section.index()].as_ref()
     }
 
     fn full(&self, path: &Path) -> Option<&Map<String, Value>> {
@@ -98,7 +99,7 @@ impl Lean {
         if let Some(Some(doc)) = self.full.get() {
             return items(doc, section).get(i);
         }
-        let cell = self.items[slot(section)].get(i)?;
+        let cell = self.items[section.index()].get(i)?;
         let parsed = cell.get_or_init(|| {
             let item = self.list(section)?.items.get(i)?;
             let doc = parse_doc(item_text(&self.text, item).as_bytes(), path).ok()?;
@@ -112,14 +113,6 @@ impl Lean {
     }
 }
 
-fn slot(section: Section) -> usize {
-    match section {
-        Section::Clusters => 0,
-        Section::Users => 1,
-        Section::Contexts => 2,
-    }
-}
-
 /// The document may hold credentials: Debug shows its top-level keys only.
 impl fmt::Debug for KubeconfigFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -128,42 +121,6 @@ impl fmt::Debug for KubeconfigFile {
             .field("keys", &self.doc.keys().collect::<Vec<_>>())
             .field("exists", &self.exists)
             .finish()
-    }
-}
-
-/// A file of the chain as read, not yet parsed: its bytes, `None` when it is not there.
-pub(crate) struct RawFile {
-    pub path: PathBuf,
-    pub bytes: Option<Vec<u8>>,
-}
-
-impl RawFile {
-    /// Reads `path`; a file that is not there (or a dangling symlink) is `None`, like
-    /// client-go skips it.
-    pub(crate) fn read(path: &Path) -> Result<RawFile, KubeconfigError> {
-        let read_error = |source: io::Error| KubeconfigError::Read {
-            path: path.to_path_buf(),
-            error: source,
-        };
-        let meta = match fs::metadata(path) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok(RawFile {
-                    path: path.to_path_buf(),
-                    bytes: None,
-                });
-            }
-            Err(e) => return Err(read_error(e)),
-        };
-        if meta.is_dir() {
-            return Err(KubeconfigError::IsDirectory {
-                path: path.to_path_buf(),
-            });
-        }
-        Ok(RawFile {
-            path: path.to_path_buf(),
-            bytes: Some(read_at_most(path, KUBECONFIG_LIMIT).map_err(read_error)?),
-        })
     }
 }
 
@@ -275,7 +232,7 @@ pub(crate) fn first_duplicate<'a>(names: impl IntoIterator<Item = Option<&'a str
 /// The first list of an outline in which two items share a name, and that name.
 pub(crate) fn outline_duplicate(outline: &Outline) -> Option<(Section, &str)> {
     Section::ALL.into_iter().find_map(|section| {
-        let list = outline.lists[slot(section)].as_ref()?;
+        let list = outline.lists[section.index()].as_ref()?;
         first_duplicate(list.items.iter().map(|it| it.name.as_deref())).map(|name| (section, name))
     })
 }
@@ -402,7 +359,7 @@ impl Chain {
         let files = rules
             .precedence()
             .iter()
-            .map(|path| KubeconfigFile::parse_owned(read_settled(path)?, lean_from))
+            .map(|path| KubeconfigFile::parse_owned(read_unlocked(path)?, lean_from))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Chain { rules, files })
     }

@@ -28,7 +28,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::error::KubeconfigError;
-use super::write::resolve_target;
+use super::paths::{create_dir_all, parent_dir, resolve_target};
 use crate::verbose;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
@@ -221,13 +221,6 @@ fn process_runs(pid: u32) -> bool {
             Some('Z' | 'X')
         ),
         Err(e) => e.kind() != io::ErrorKind::NotFound,
-    }
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
     }
 }
 
@@ -512,18 +505,6 @@ fn remove_matching(dir: &Path, matches: impl Fn(&str) -> bool) {
             );
         }
     }
-}
-
-/// `mkdir -p` with mode 0755 for the directories it creates.
-pub(crate) fn create_dir_all(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o755);
-    }
-    builder.create(dir)
 }
 
 #[cfg(test)]

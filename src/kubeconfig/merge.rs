@@ -1,67 +1,21 @@
 //! Putting new entries into the user's kubeconfig chain where kubectl would put them,
-//! under kubectl's lock, losing nothing of what is already there.
+//! under kubectl's lock, losing nothing of what is already there. What changes is decided
+//! once (`plan.rs`), then spliced into the text (`splice.rs`) or applied to the parsed
+//! documents here.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use serde_json::{Map, Value};
-
-use super::chain::{Chain, RawFile};
+use super::chain::Chain;
 use super::error::KubeconfigError;
 use super::lock::Locks;
+use super::paths::resolve_target;
+use super::plan::{MergeReport, MergeRequest, apply_to_doc, doc_item_is_ours, names_of, plan, validate};
+use super::raw_file::RawFile;
 use super::rules::LoadingRules;
-use super::section::{Section, find_in_doc, is_managed};
-use super::write::{ModePolicy, Staged, resolve_target, stage};
-use super::yaml::emit_doc;
-
-/// What to change in the chain.
-#[derive(Clone)]
-pub struct MergeRequest {
-    /// (section, name, body): the body is the inner `cluster`/`user`/`context` value.
-    pub entries: Vec<(Section, String, Value)>,
-    /// Context to make current; `None` leaves `current-context` alone everywhere.
-    pub set_current: Option<String>,
-    /// Entries to remove: (section, name). Only entries this tool created, unless
-    /// `overwrite`; a name that is not there is not an error. A removed context that is
-    /// some file's `current-context` is unset there, so kubectl is not left pointing at it.
-    pub remove: Vec<(Section, String)>,
-    /// Replace (or remove) entries of the same name even when this tool did not create them.
-    pub overwrite: bool,
-    /// How long to wait for a `.lock` file held by someone else.
-    pub lock_timeout: Duration,
-}
-
-/// Bodies may hold tokens: Debug shows only sections and names.
-impl fmt::Debug for MergeRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let entries: Vec<(Section, &str)> = self
-            .entries
-            .iter()
-            .map(|(section, name, _)| (*section, name.as_str()))
-            .collect();
-        f.debug_struct("MergeRequest")
-            .field("entries", &entries)
-            .field("remove", &self.remove)
-            .field("set_current", &self.set_current)
-            .field("overwrite", &self.overwrite)
-            .field("lock_timeout", &self.lock_timeout)
-            .finish()
-    }
-}
-
-/// Where each change went: files are named as the loading rules list them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MergeReport {
-    pub written: Vec<(Section, String, PathBuf)>,
-    pub removed: Vec<(Section, String, PathBuf)>,
-    /// The file that received `current-context`; `None` when it was not asked for or was
-    /// already the context in force (kubectl does not write it then either).
-    pub current_context_file: Option<PathBuf>,
-}
+use super::splice;
+use super::write::{ModePolicy, Staged, stage};
+use super::yaml::{to_yaml, uses_crlf};
 
 /// Applies `req` to the chain of `rules`: each entry replaces the one of the same name in
-/// the file that defines it (only if this tool created it, or `overwrite`), or is appended
+/// the file that defines it (only if it is the caller's, or `overwrite`), or is appended
 /// to the destination file; `set_current` goes to the destination file. Everything is
 /// checked before anything is written, and files that do not change are not rewritten.
 pub fn merge(rules: &LoadingRules, req: &MergeRequest) -> Result<MergeReport, KubeconfigError> {
@@ -85,17 +39,41 @@ fn merge_with(rules: &LoadingRules, req: &MergeRequest, splice_ok: bool) -> Resu
     if splice_ok && let Some(report) = splice::merge(&raw, &destination, req)? {
         return Ok(report);
     }
+    // A file written with CRLF line endings keeps them.
+    let crlf: Vec<bool> = raw.iter().map(|r| r.bytes.as_deref().is_some_and(uses_crlf)).collect();
     let chain = Chain::parse(rules.clone(), &raw)?;
     drop(raw);
-    let (docs, report) = apply(&chain, &destination, req)?;
+    let bug = |message: String| KubeconfigError::InvalidRequest { message };
+    let dest = chain
+        .files
+        .iter()
+        .position(|f| f.path == destination)
+        // The destination is always one of the listed files; this is a bug guard.
+        .ok_or_else(|| {
+            bug(format!(
+                "destination {} is not in the kubeconfig chain",
+                destination.display()
+            ))
+        })?;
+    let names: Vec<_> = chain.files.iter().map(|f| names_of(&f.path, &f.doc)).collect();
+    let ours = |f: usize, section, i| Some(doc_item_is_ours(&chain.files[f].doc, section, i, req));
+    let plan = plan(&names, dest, req, ours)?.ok_or_else(|| bug("no merge plan for parsed files".to_owned()))?;
 
     // Stage every changed file first: a failure here leaves every file as it was.
     let mut staged: Vec<Staged> = Vec::new();
-    for (file, doc) in chain.files.iter().zip(&docs) {
-        if *doc == file.doc {
+    for ((file, fp), crlf) in chain.files.iter().zip(&plan.files).zip(crlf) {
+        if fp.is_empty() {
             continue;
         }
-        let text = emit_doc(doc)?;
+        let mut doc = file.doc.clone();
+        apply_to_doc(&mut doc, fp);
+        if doc == file.doc {
+            continue;
+        }
+        let mut text = to_yaml(&doc)?;
+        if crlf {
+            text = text.replace('\n', "\r\n");
+        }
         let target = resolve_target(&file.path).map_err(|source| KubeconfigError::Write {
             path: file.path.clone(),
             error: source,
@@ -105,482 +83,22 @@ fn merge_with(rules: &LoadingRules, req: &MergeRequest, splice_ok: bool) -> Resu
     for file in staged {
         file.commit()?;
     }
-    Ok(report)
-}
-
-fn validate(req: &MergeRequest) -> Result<(), KubeconfigError> {
-    let invalid = |message: String| Err(KubeconfigError::InvalidRequest { message });
-    for (section, name, body) in &req.entries {
-        if name.is_empty() {
-            return invalid(format!("a {section} name must not be empty"));
-        }
-        if !body.is_object() {
-            return invalid(format!("{section} \"{name}\" must be a mapping"));
-        }
-    }
-    if req.set_current.as_deref() == Some("") {
-        return invalid("the current context name must not be empty".to_owned());
-    }
-    Ok(())
-}
-
-/// The new documents of every file of the chain (same order), and the report.
-fn apply(
-    chain: &Chain,
-    destination: &Path,
-    req: &MergeRequest,
-) -> Result<(Vec<Map<String, Value>>, MergeReport), KubeconfigError> {
-    // Refuse before changing anything.
-    if !req.overwrite {
-        let targets = req
-            .entries
-            .iter()
-            .map(|(s, n, _)| (s, n))
-            .chain(req.remove.iter().map(|(s, n)| (s, n)));
-        for (section, name) in targets {
-            if let Some(existing) = chain.entry(*section, name)
-                && !is_managed(existing.body)
-            {
-                return Err(KubeconfigError::ForeignEntry {
-                    section: *section,
-                    name: name.clone(),
-                    file: existing.file.to_path_buf(),
-                });
-            }
-        }
-    }
-    let dest =
-        chain
-            .files
-            .iter()
-            .position(|f| f.path == destination)
-            .ok_or_else(|| KubeconfigError::InvalidRequest {
-                // The destination is always one of the listed files; this is a bug guard.
-                message: format!("destination {} is not in the kubeconfig chain", destination.display()),
-            })?;
-    let mut docs: Vec<Map<String, Value>> = chain.files.iter().map(|f| f.doc.clone()).collect();
-    let mut report = MergeReport::default();
-
-    for (section, name, body) in &req.entries {
-        // Look in the documents as changed so far: a name repeated in the request
-        // replaces what the earlier one wrote.
-        let found = docs
-            .iter()
-            .enumerate()
-            .find_map(|(f, doc)| find_in_doc(doc, *section, name).map(|i| (f, i)));
-        let file = match found {
-            Some((f, i)) => {
-                replace_item(&mut docs[f], *section, i, body);
-                f
-            }
-            None => {
-                append_item(&mut docs[dest], *section, name, body);
-                dest
-            }
-        };
-        report
-            .written
-            .push((*section, name.clone(), chain.files[file].path.clone()));
-    }
-
-    for (section, name) in &req.remove {
-        let found = docs
-            .iter()
-            .enumerate()
-            .find_map(|(f, doc)| find_in_doc(doc, *section, name).map(|i| (f, i)));
-        if let Some((f, i)) = found {
-            if let Some(Value::Array(list)) = docs[f].get_mut(section.list_key()) {
-                list.remove(i);
-            }
-            report
-                .removed
-                .push((*section, name.clone(), chain.files[f].path.clone()));
-        }
-        if *section == Section::Contexts {
-            for doc in docs.iter_mut() {
-                if doc.get("current-context").and_then(Value::as_str) == Some(name.as_str()) {
-                    doc.insert("current-context".to_owned(), Value::String(String::new()));
-                }
-            }
-        }
-    }
-
-    if let Some(current) = &req.set_current
-        && chain.current_context() != Some(current.as_str())
-    {
-        let doc = &mut docs[dest];
-        start_if_empty(doc);
-        // Replacing an existing key keeps its position.
-        doc.insert("current-context".to_owned(), Value::String(current.clone()));
-        report.current_context_file = Some(chain.files[dest].path.clone());
-    }
-    Ok((docs, report))
-}
-
-/// A file that had nothing gets the header kubectl writes.
-fn start_if_empty(doc: &mut Map<String, Value>) {
-    if doc.is_empty() {
-        doc.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
-        doc.insert("kind".to_owned(), Value::String("Config".to_owned()));
-    }
-}
-
-/// Replaces the body of list item `index`, keeping the item's other keys and its place.
-fn replace_item(doc: &mut Map<String, Value>, section: Section, index: usize, body: &Value) {
-    if let Some(Value::Object(item)) = doc
-        .get_mut(section.list_key())
-        .and_then(Value::as_array_mut)
-        .and_then(|list| list.get_mut(index))
-    {
-        item.insert(section.inner_key().to_owned(), body.clone());
-    }
-}
-
-/// Appends `{name, <inner>: body}` to the section's list, creating the list if needed.
-fn append_item(doc: &mut Map<String, Value>, section: Section, name: &str, body: &Value) {
-    start_if_empty(doc);
-    let mut item = Map::new();
-    item.insert("name".to_owned(), Value::String(name.to_owned()));
-    item.insert(section.inner_key().to_owned(), body.clone());
-    match doc.get_mut(section.list_key()) {
-        Some(Value::Array(list)) => list.push(Value::Object(item)),
-        // Absent or null (shapes are checked at load): a list with just this item.
-        _ => {
-            doc.insert(section.list_key().to_owned(), Value::Array(vec![Value::Object(item)]));
-        }
-    }
-}
-
-/// The merge as text edits: each changed item is emitted alone and put in place of the old
-/// one, new items are appended after the last item of their list, and the rest of every file
-/// is copied as it is (comments and layout included). It decides exactly what [`apply`]
-/// decides, from an [`Outline`] of each file instead of a parsed document; `Ok(None)` when a
-/// file is not plain enough for that (then the whole-document path runs).
-mod splice {
-    use std::collections::HashMap;
-    use std::path::Path;
-
-    use serde_json::{Map, Value};
-
-    use super::{MergeReport, MergeRequest};
-    use crate::kubeconfig::chain::{RawFile, outline_duplicate};
-    use crate::kubeconfig::error::KubeconfigError;
-    use crate::kubeconfig::section::{Section, is_managed};
-    use crate::kubeconfig::write::{ModePolicy, Staged, resolve_target, stage_parts};
-    use crate::kubeconfig::yaml::{Item, Outline, emit_doc, indent, item_text, outline, parse_doc};
-
-    struct File<'a> {
-        path: &'a Path,
-        text: &'a str,
-        /// `None` for a file that is not there.
-        outline: Option<Outline>,
-    }
-
-    /// Replace `text[start..end]` with `with` (an insertion when `start == end`).
-    struct Edit {
-        start: usize,
-        end: usize,
-        with: String,
-    }
-
-    fn slot(section: Section) -> usize {
-        match section {
-            Section::Clusters => 0,
-            Section::Users => 1,
-            Section::Contexts => 2,
-        }
-    }
-
-    /// (file, item) in force for `name`: the first file that defines it, the last item of
-    /// that name in the file.
-    fn locate(files: &[File], section: Section, name: &str) -> Option<(usize, usize)> {
-        files.iter().enumerate().find_map(|(f, file)| {
-            let list = file.outline.as_ref()?.lists[slot(section)].as_ref()?;
-            let i = list.items.iter().rposition(|it| it.name.as_deref() == Some(name))?;
-            Some((f, i))
-        })
-    }
-
-    fn item<'o>(files: &'o [File], section: Section, f: usize, i: usize) -> Option<&'o Item> {
-        files[f].outline.as_ref()?.lists[slot(section)].as_ref()?.items.get(i)
-    }
-
-    /// A scalar's text as the emitter writes it, when it fits on the key's line.
-    fn scalar_text(value: &str) -> Result<Option<String>, KubeconfigError> {
-        let mut m = Map::new();
-        m.insert("k".to_owned(), Value::String(value.to_owned()));
-        let text = emit_doc(&m)?;
-        Ok(text
-            .strip_prefix("k: ")
-            .and_then(|t| t.strip_suffix('\n'))
-            .filter(|t| !t.contains('\n'))
-            .map(str::to_owned))
-    }
-
-    pub(super) fn merge(
-        raw: &[RawFile],
-        destination: &Path,
-        req: &MergeRequest,
-    ) -> Result<Option<MergeReport>, KubeconfigError> {
-        // A name twice in the request, or both written and removed: the whole-document path.
-        let mut names: Vec<(Section, &str)> = req.entries.iter().map(|(s, n, _)| (*s, n.as_str())).collect();
-        names.extend(req.remove.iter().map(|(s, n)| (*s, n.as_str())));
-        let mut sorted = names.clone();
-        sorted.sort_by_key(|(s, n)| (slot(*s), *n));
-        sorted.dedup();
-        if sorted.len() != names.len() {
-            return Ok(None);
-        }
-
-        let mut files = Vec::with_capacity(raw.len());
-        for r in raw {
-            let (text, outline) = match &r.bytes {
-                None => ("", None),
-                Some(bytes) => {
-                    // Plain UTF-8 only: a BOM or UTF-16 goes the whole-document way.
-                    let Ok(text) = std::str::from_utf8(bytes) else {
-                        return Ok(None);
-                    };
-                    if text.starts_with('\u{feff}') {
-                        return Ok(None);
-                    }
-                    match outline(text) {
-                        Some(o) => (text, Some(o)),
-                        None => return Ok(None),
-                    }
-                }
-            };
-            files.push(File {
-                path: &r.path,
-                text,
-                outline,
-            });
-        }
-        // A file kubectl refuses: the whole-document path reports it.
-        if files
-            .iter()
-            .any(|f| f.outline.as_ref().is_some_and(|o| outline_duplicate(o).is_some()))
-        {
-            return Ok(None);
-        }
-        let Some(dest) = files.iter().position(|f| f.path == destination) else {
-            return Ok(None);
-        };
-        if files[dest].outline.is_none() {
-            return Ok(None); // a new file: the whole-document path creates it
-        }
-
-        // Items are parsed on their own, only those the request names.
-        let mut parsed: HashMap<(usize, usize, usize), Map<String, Value>> = HashMap::new();
-        let mut parse_item = |files: &[File], section: Section, f: usize, i: usize| -> Option<Map<String, Value>> {
-            if let Some(m) = parsed.get(&(f, slot(section), i)) {
-                return Some(m.clone());
-            }
-            let it = item(files, section, f, i)?;
-            let text = item_text(files[f].text, it);
-            let m = parse_doc(text.as_bytes(), files[f].path).ok()?;
-            // The outline and the parser must agree on the name.
-            if m.get("name").and_then(Value::as_str) != it.name.as_deref() {
-                return None;
-            }
-            parsed.insert((f, slot(section), i), m.clone());
-            Some(m)
-        };
-
-        if !req.overwrite {
-            for (section, name) in &names {
-                if let Some((f, i)) = locate(&files, *section, name) {
-                    let Some(m) = parse_item(&files, *section, f, i) else {
-                        return Ok(None);
-                    };
-                    if !is_managed(m.get(section.inner_key()).unwrap_or(&Value::Null)) {
-                        return Err(KubeconfigError::ForeignEntry {
-                            section: *section,
-                            name: (*name).to_owned(),
-                            file: files[f].path.to_path_buf(),
-                        });
-                    }
-                }
-            }
-        }
-
-        let mut edits: Vec<Vec<Edit>> = (0..files.len()).map(|_| Vec::new()).collect();
-        let mut report = MergeReport::default();
-        for (section, name, body) in &req.entries {
-            match locate(&files, *section, name) {
-                Some((f, i)) => {
-                    let (Some(it), Some(mut m)) = (item(&files, *section, f, i), parse_item(&files, *section, f, i))
-                    else {
-                        return Ok(None);
-                    };
-                    let list = files[f].outline.as_ref().and_then(|o| o.lists[slot(*section)].as_ref());
-                    if !list.is_some_and(|l| l.block) || it.dash_line.is_none() {
-                        return Ok(None);
-                    }
-                    if m.get(section.inner_key()) != Some(body) {
-                        m.insert(section.inner_key().to_owned(), body.clone());
-                        edits[f].push(Edit {
-                            start: it.start,
-                            end: it.end,
-                            with: indent(&emit_doc(&m)?, it.col),
-                        });
-                    }
-                    report
-                        .written
-                        .push((*section, name.clone(), files[f].path.to_path_buf()));
-                }
-                None => {
-                    let list = files[dest]
-                        .outline
-                        .as_ref()
-                        .and_then(|o| o.lists[slot(*section)].as_ref());
-                    let Some((list, last)) = list.filter(|l| l.block).and_then(|l| Some((l, l.items.last()?))) else {
-                        return Ok(None);
-                    };
-                    if last.dash_line.is_none() || last.col <= last.dash_col {
-                        return Ok(None);
-                    }
-                    let mut m = Map::new();
-                    m.insert("name".to_owned(), Value::String(name.clone()));
-                    m.insert(section.inner_key().to_owned(), body.clone());
-                    let lead = format!(
-                        "{}-{}",
-                        " ".repeat(last.dash_col),
-                        " ".repeat(last.col - last.dash_col - 1)
-                    );
-                    edits[dest].push(Edit {
-                        start: list.end,
-                        end: list.end,
-                        with: lead + &indent(&emit_doc(&m)?, last.col),
-                    });
-                    report
-                        .written
-                        .push((*section, name.clone(), files[dest].path.to_path_buf()));
-                }
-            }
-        }
-
-        // New `current-context` values per file, applied last.
-        let mut current: Vec<Option<String>> = vec![None; files.len()];
-        let mut removed_from: HashMap<(usize, usize), usize> = HashMap::new();
-        for (section, name) in &req.remove {
-            if let Some((f, i)) = locate(&files, *section, name) {
-                let list = files[f].outline.as_ref().and_then(|o| o.lists[slot(*section)].as_ref());
-                let Some((list, it)) = list.filter(|l| l.block).zip(item(&files, *section, f, i)) else {
-                    return Ok(None);
-                };
-                let Some(line) = it.dash_line else {
-                    return Ok(None);
-                };
-                let count = removed_from.entry((f, slot(*section))).or_default();
-                *count += 1;
-                if *count >= list.items.len() {
-                    return Ok(None); // an emptied list: `[]`, written by the other path
-                }
-                edits[f].push(Edit {
-                    start: line,
-                    end: it.end,
-                    with: String::new(),
-                });
-                report
-                    .removed
-                    .push((*section, name.clone(), files[f].path.to_path_buf()));
-            }
-            if *section == Section::Contexts {
-                for (f, file) in files.iter().enumerate() {
-                    let now = file.outline.as_ref().and_then(|o| o.current.as_ref());
-                    if now.and_then(|c| c.value.as_deref()) == Some(name.as_str()) {
-                        current[f] = Some(String::new());
-                    }
-                }
-            }
-        }
-
-        let in_force = files.iter().find_map(|f| {
-            f.outline
-                .as_ref()?
-                .current
-                .as_ref()?
-                .value
-                .as_deref()
-                .filter(|v| !v.is_empty())
-        });
-        if let Some(name) = &req.set_current
-            && in_force != Some(name.as_str())
-        {
-            current[dest] = Some(name.clone());
-            report.current_context_file = Some(files[dest].path.to_path_buf());
-        }
-        for (f, value) in current.iter().enumerate() {
-            let (Some(value), Some(o)) = (value, files[f].outline.as_ref()) else {
-                continue;
-            };
-            let Some(text) = scalar_text(value)? else {
-                return Ok(None);
-            };
-            match &o.current {
-                Some(c) if c.value.as_deref() == Some(value.as_str()) => {}
-                Some(c) => edits[f].push(Edit {
-                    start: c.start,
-                    end: c.end,
-                    with: text,
-                }),
-                None => edits[f].push(Edit {
-                    start: o.root_end,
-                    end: o.root_end,
-                    with: format!("{}current-context: {text}\n", " ".repeat(o.root_col)),
-                }),
-            }
-        }
-
-        // Stage every changed file, then rename them all in.
-        let mut staged: Vec<Staged> = Vec::new();
-        for (file, mut edits) in files.iter().zip(edits) {
-            if edits.is_empty() {
-                continue;
-            }
-            edits.sort_by_key(|e| e.start); // stable: appends stay before a new key there
-            let bytes = file.text.as_bytes();
-            let mut parts: Vec<&[u8]> = Vec::with_capacity(edits.len() * 3 + 1);
-            let mut at = 0;
-            let mut ends_with_newline = true;
-            for e in &edits {
-                if e.start < at {
-                    return Ok(None); // overlapping edits: never expected
-                }
-                if e.start > at {
-                    parts.push(&bytes[at..e.start]);
-                    ends_with_newline = bytes[e.start - 1] == b'\n';
-                }
-                if e.start == e.end && !e.with.is_empty() && !ends_with_newline {
-                    parts.push(b"\n");
-                }
-                if !e.with.is_empty() {
-                    parts.push(e.with.as_bytes());
-                    ends_with_newline = e.with.ends_with('\n');
-                }
-                at = e.end;
-            }
-            parts.push(&bytes[at..]);
-            let target = resolve_target(file.path).map_err(|source| KubeconfigError::Write {
-                path: file.path.to_path_buf(),
-                error: source,
-            })?;
-            staged.push(stage_parts(file.path, &target, &parts, ModePolicy::KeepExisting)?);
-        }
-        for file in staged {
-            file.commit()?;
-        }
-        Ok(Some(report))
-    }
+    Ok(plan.report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    use serde_json::{Map, Value};
+
     use crate::kubeconfig::lock::lock_path;
-    use crate::kubeconfig::section::MARKER;
+    use crate::kubeconfig::section::Section;
+    use crate::kubeconfig::write::tests::entries as listing;
     use crate::kubeconfig::yaml::parse_doc;
+    use crate::record::{MARKER, is_managed};
     use serde_json::json;
     use std::fs;
     use std::sync::Arc;
@@ -603,6 +121,7 @@ mod tests {
             remove: Vec::new(),
             set_current: None,
             overwrite: false,
+            ours: is_managed,
             lock_timeout: Duration::from_millis(100),
         }
     }
@@ -660,16 +179,6 @@ mod tests {
                        "extensions": [{"name": MARKER, "extension": {}}]}),
             ),
         ]
-    }
-
-    /// Names of the files in a directory, to see that no temp or lock file is left.
-    fn listing(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
     }
 
     const EXISTING: &str = r#"apiVersion: v1
@@ -1295,5 +804,92 @@ users:
         // Everything before the first change is byte for byte the same.
         let clusters_end = text.find("contexts:").unwrap();
         assert_eq!(&out[0][..clusters_end], &text[..clusters_end]);
+    }
+
+    /// A list that is `null`, left out, `[]` or missing, and a file of comments only, take
+    /// the text path too: every comment stays, and the documents equal the other path's.
+    #[test]
+    fn spliced_merges_keep_comments_around_null_empty_and_missing_lists() {
+        let base = "# head\napiVersion: v1\nkind: Config\n";
+        for (users, tail) in [
+            ("users: null # was null\n", "# tail\n"),
+            ("users: # left out\n", "# tail\n"),
+            ("users: [] # was empty\n", "# tail\n"),
+            ("users: ~\n", "# tail"),
+            ("", "# tail\n"),
+        ] {
+            let text = format!("{base}{users}contexts:\n- name: c # kept\n  context: {{cluster: x}}\n{tail}");
+            let mut r = req(sa_entries());
+            r.set_current = Some("sa".into());
+            let out = same_both_ways(&[("config", &text)], &r);
+            for comment in ["# head", "# kept", "# tail", "# was", "# left"] {
+                assert_eq!(
+                    out[0].contains(comment),
+                    text.contains(comment),
+                    "{comment}:\n{}",
+                    out[0]
+                );
+            }
+            assert!(out[0].starts_with(base), "{}", out[0]);
+        }
+        for text in ["# only a comment\n", "# no final newline", "\n\n"] {
+            let mut r = req(sa_entries());
+            r.set_current = Some("sa".into());
+            let out = same_both_ways(&[("config", text)], &r);
+            assert!(out[0].starts_with(text), "{}", out[0]);
+            assert!(out[0].contains("apiVersion: v1\nkind: Config\n"), "{}", out[0]);
+        }
+        // New entries into an earlier file of the chain with a null list, a later one missing.
+        same_both_ways(&[("a", "users: null\n# a\n"), ("b", "# b only\n")], &req(sa_entries()));
+    }
+
+    #[test]
+    fn a_crlf_file_stays_crlf_both_ways() {
+        let text = KUBECTL_STYLE.replace('\n', "\r\n");
+        let mut r = req(sa_entries());
+        r.set_current = Some("sa".into());
+        let mut rm = req(vec![]);
+        rm.remove = vec![(Section::Contexts, "prod/ns/sa".into())];
+        for splice_ok in [true, false] {
+            for (r, text) in [
+                (&r, text.clone()),
+                (&rm, text.clone()),
+                (&r, "users: null\r\n# c\r\n".to_owned()),
+            ] {
+                let dir = tempfile::tempdir().unwrap();
+                let f = dir.path().join("config");
+                fs::write(&f, &text).unwrap();
+                merge_with(&env_rules(&[&f]), r, splice_ok).unwrap();
+                let out = fs::read_to_string(&f).unwrap();
+                assert_ne!(out, text);
+                assert_eq!(
+                    out.matches('\n').count(),
+                    out.matches("\r\n").count(),
+                    "{splice_ok}: {out:?}"
+                );
+                // Only the text path keeps comments: it was the one taken.
+                assert_eq!(out.contains("# c"), splice_ok && text.contains("# c"), "{out:?}");
+            }
+            same_both_ways(&[("config", &text)], &r);
+        }
+    }
+
+    /// A name written twice, or written and removed, in one request: the text path follows
+    /// the one plan too.
+    #[test]
+    fn repeated_names_in_a_request_are_spliced_like_the_documents() {
+        let entry = |server: &str| (Section::Clusters, "prod/ns/sa", managed(server));
+        let new = |server: &str| (Section::Clusters, "new", managed(server));
+        let mut twice = req(vec![entry("1"), new("1"), entry("2"), new("2")]);
+        same_both_ways(&[("config", KUBECTL_STYLE)], &twice);
+        twice.remove = vec![
+            (Section::Clusters, "prod/ns/sa".into()),
+            (Section::Clusters, "new".into()),
+        ];
+        same_both_ways(&[("config", KUBECTL_STYLE)], &twice);
+        let mut back = req(vec![]);
+        back.remove = vec![(Section::Users, "prod/ns/sa".into())];
+        back.entries = vec![(Section::Users, "prod/ns/sa".into(), managed("u"))];
+        same_both_ways(&[("config", KUBECTL_STYLE)], &back);
     }
 }

@@ -3,24 +3,29 @@
 //!
 //! A file is held as a `serde_json::Map` parsed with serde-saphyr: key order and unknown
 //! keys survive a read/write cycle. Comments survive where a merge is spliced into the text
-//! (`merge.rs`), not where a file is rewritten whole (kubectl drops them always).
+//! (`splice.rs`), not where a file is rewritten whole (kubectl drops them always).
 
 mod batch;
 mod chain;
 mod error;
 mod lock;
 mod merge;
+mod paths;
+mod plan;
+mod raw_file;
 mod rules;
 mod section;
-mod settled;
+mod splice;
+mod unlocked_read;
 mod write;
 mod yaml;
 
 pub use batch::write_all;
 pub use chain::{Chain, Entry, KubeconfigFile};
 pub use error::KubeconfigError;
-pub use merge::{MergeReport, MergeRequest, merge};
+pub use merge::merge;
+pub use plan::{MergeReport, MergeRequest};
 pub use rules::LoadingRules;
-pub use section::{MARKER, Section, is_managed};
+pub use section::Section;
 pub use write::{check_can_merge_into, write_new};
 pub use yaml::to_yaml;

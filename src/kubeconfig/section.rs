@@ -4,9 +4,6 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-/// Name of the `NamedExtension` that marks entries this tool created.
-pub const MARKER: &str = "kubectl-satoken";
-
 /// One of the named lists of a kubeconfig.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Section {
@@ -27,6 +24,20 @@ impl Section {
         }
     }
 
+    /// Position in [`Section::ALL`], for tables indexed by section.
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Section::Clusters => 0,
+            Section::Users => 1,
+            Section::Contexts => 2,
+        }
+    }
+
+    /// The section whose list is under top-level `key`.
+    pub(crate) fn from_list_key(key: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.list_key() == key)
+    }
+
     /// Key of the body inside a list item: `cluster`, `user`, `context`.
     pub fn inner_key(self) -> &'static str {
         match self {
@@ -42,14 +53,6 @@ impl fmt::Display for Section {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.inner_key())
     }
-}
-
-/// Whether an entry body carries this tool's marker extension.
-pub fn is_managed(body: &Value) -> bool {
-    body.get("extensions").and_then(Value::as_array).is_some_and(|list| {
-        list.iter()
-            .any(|ext| ext.get("name").and_then(Value::as_str) == Some(MARKER))
-    })
 }
 
 /// The items of a section's list in a document; absent or `null` lists are empty.
@@ -91,18 +94,6 @@ mod tests {
         assert_eq!(Section::Users.list_key(), "users");
         assert_eq!(Section::Users.inner_key(), "user");
         assert_eq!(Section::Contexts.to_string(), "context");
-    }
-
-    #[test]
-    fn managed_marker() {
-        assert!(is_managed(&json!({"extensions": [
-            {"name": "other", "extension": {}},
-            {"name": MARKER, "extension": {"created": "x"}}
-        ]})));
-        assert!(!is_managed(&json!({"extensions": [{"name": "other"}]})));
-        assert!(!is_managed(&json!({"token": "t"})));
-        assert!(!is_managed(&json!({"extensions": {"name": MARKER}})));
-        assert!(!is_managed(&Value::Null));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use super::error::KubeconfigError;
-use super::lock::create_dir_all;
+use super::paths::{create_dir_all, parent_dir, resolve_target};
 
 /// Mode of a kubeconfig this tool creates: it holds credentials.
 #[cfg(unix)]
@@ -31,37 +31,6 @@ pub(crate) struct Staged {
     tmp: NamedTempFile,
     target: PathBuf,
     shown: PathBuf,
-}
-
-/// Where a write to `path` must land so that a symlinked kubeconfig stays a link:
-/// the final target of the link chain, even when that target does not exist yet.
-pub(crate) fn resolve_target(path: &Path) -> io::Result<PathBuf> {
-    if let Ok(real) = fs::canonicalize(path) {
-        return Ok(real);
-    }
-    // Missing file or dangling link: follow the links by hand (kubectl's plain write
-    // would create the link's target).
-    let mut current = path.to_path_buf();
-    for _ in 0..40 {
-        match fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let next = fs::read_link(&current)?;
-                current = match current.parent() {
-                    Some(dir) => dir.join(next),
-                    None => next,
-                };
-            }
-            _ => return Ok(current),
-        }
-    }
-    Err(io::Error::other("too many levels of symbolic links"))
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
 }
 
 /// Writes `contents` to a synced temp file beside `target`; `shown` is the path errors name.
@@ -323,7 +292,7 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[cfg(unix)]
@@ -332,7 +301,8 @@ mod tests {
         fs::metadata(path).unwrap().permissions().mode() & 0o7777
     }
 
-    fn entries(dir: &Path) -> Vec<String> {
+    /// The names in `dir`, sorted (the merge tests use it too).
+    pub(in crate::kubeconfig) fn entries(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -512,26 +482,5 @@ mod tests {
         let staged = stage(&f, &f, b"x", ModePolicy::KeepExisting).unwrap();
         drop(staged);
         assert!(entries(dir.path()).is_empty());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn resolve_target_follows_links_even_dangling() {
-        let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("real");
-        let link = dir.path().join("link");
-        let link2 = dir.path().join("link2");
-        std::os::unix::fs::symlink("real", &link).unwrap();
-        std::os::unix::fs::symlink(&link, &link2).unwrap();
-        assert_eq!(resolve_target(&link2).unwrap(), dir.path().join("real"));
-        fs::write(&real, "").unwrap();
-        assert_eq!(resolve_target(&link2).unwrap(), fs::canonicalize(&real).unwrap());
-        let plain = dir.path().join("plain");
-        assert_eq!(resolve_target(&plain).unwrap(), plain);
-        let a = dir.path().join("loop-a");
-        let b = dir.path().join("loop-b");
-        std::os::unix::fs::symlink(&b, &a).unwrap();
-        std::os::unix::fs::symlink(&a, &b).unwrap();
-        assert!(resolve_target(&a).is_err());
     }
 }

@@ -6,9 +6,10 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use serde_json::{Map, Value};
-use serde_saphyr::granit_parser::ScalarStyle;
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, StrInput, StructureStyle};
 
 use super::error::{KubeconfigError, redact};
+use super::section::Section;
 
 /// Reader options chosen to read a file the way kubectl (go-yaml v2, YAML 1.1) does,
 /// so that a value we do not touch means the same after we write it back.
@@ -101,17 +102,19 @@ pub(crate) fn parse_doc(bytes: &[u8], path: &Path) -> Result<Map<String, Value>,
     }
 }
 
-/// Emits a document as YAML text.
-pub(crate) fn emit_doc(doc: &Map<String, Value>) -> Result<String, KubeconfigError> {
+/// Emits a document (normally a whole kubeconfig, or one list item) as YAML text, with the
+/// writer settings used for merged files.
+pub fn to_yaml<T: serde::Serialize>(doc: &T) -> Result<String, KubeconfigError> {
     serde_saphyr::to_string_with_options(doc, emit_options())
         .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
 }
 
-/// Emits any value (normally a whole kubeconfig) as YAML text, with the same writer
-/// settings used for merged files.
-pub fn to_yaml(doc: &Value) -> Result<String, KubeconfigError> {
-    serde_saphyr::to_string_with_options(doc, emit_options())
-        .map_err(|e| KubeconfigError::Emit { message: e.to_string() })
+/// Whether a text's lines end with CRLF, as its first line does.
+pub(crate) fn uses_crlf(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r')
 }
 
 /// Where a merge may touch a kubeconfig's text: the top-level keys and, for the three named
@@ -128,6 +131,8 @@ pub(crate) struct Outline {
     pub lists: [Option<List>; 3],
     /// `current-context` when present; `None` when the key is absent.
     pub current: Option<ScalarAt>,
+    /// The file holds no document: it is empty or only comments.
+    pub empty: bool,
 }
 
 /// A `clusters`/`users`/`contexts` value.
@@ -138,6 +143,21 @@ pub(crate) struct List {
     pub items: Vec<Item>,
     /// Where the text after the list's last item starts (an appended item goes there).
     pub end: usize,
+    /// The value is `null`, `~` or left out, not a sequence.
+    pub null: bool,
+    /// For a list written as `null`, `~`, nothing or `[]`: where that value is, so that
+    /// items can be put in its place.
+    pub empty: Option<EmptyValue>,
+}
+
+/// The text of a list value that holds no item.
+#[derive(Debug, Clone)]
+pub(crate) struct EmptyValue {
+    /// The value's text (`null`, `[]`; empty when the value is left out).
+    pub start: usize,
+    pub end: usize,
+    /// The start of the line after the key's line: where the items go.
+    pub next_line: usize,
 }
 
 /// One item of a named list.
@@ -163,16 +183,6 @@ pub(crate) struct ScalarAt {
     pub value: Option<String>,
     pub start: usize,
     pub end: usize,
-}
-
-/// Index of a named list in [`Outline::lists`].
-pub(crate) fn list_slot(key: &str) -> Option<usize> {
-    match key {
-        "clusters" => Some(0),
-        "users" => Some(1),
-        "contexts" => Some(2),
-        _ => None,
-    }
 }
 
 /// A string scalar's value as serde-saphyr reads it, `Ok(None)` for null, `Err` when the
@@ -223,240 +233,237 @@ fn insertion_point(text: &str, pos: usize) -> usize {
 
 /// Builds the [`Outline`] of `text`, or `None` when the file is not a single block mapping
 /// whose named lists hold mappings with string names, or when it uses aliases (text that
-/// refers to other text cannot be moved around piecewise).
+/// refers to other text cannot be moved around piecewise). Read top-down from the parser's
+/// events: the root mapping's keys, the named lists' items, and each item's `name`.
 pub(crate) fn outline(text: &str) -> Option<Outline> {
-    use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
-
-    #[derive(PartialEq)]
-    enum At {
-        Key,
-        Value,
-    }
-    // Where the next token's position must be recorded.
-    enum Pending {
-        Item(usize, usize),
-        List(usize),
-        Root,
-    }
-
-    let mut parser = Parser::new_from_str(text);
-    let mut next = || -> Option<Option<(Event<'_>, usize, usize)>> {
-        match parser.next()? {
-            Ok((event, span)) => Some(Some((event, span.start.byte_offset()?, span.end.byte_offset()?))),
-            Err(_) => Some(None),
-        }
+    let mut ev = Events {
+        parser: Parser::new_from_str(text),
+        shape: Shape::default(),
+        peeked: None,
     };
     let mut out = Outline {
         root_col: 0,
         root_end: text.len(),
         lists: [None, None, None],
         current: None,
+        empty: false,
     };
-    let mut seen_keys: Vec<String> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut documents = 0;
-    // Depth below the root mapping's values that is being skipped.
-    let mut skip = 0usize;
-    let mut at = At::Key;
-    let mut key = String::new();
-    // (slot, item index, inside the item: depth, next value is the name)
-    let mut list: Option<usize> = None;
-    let mut item_depth = 0usize;
-    let mut name_next = false;
-    let mut root_open = false;
-    let mut root_done = false;
-    let mut shape = Shape::default();
-
-    while let Some(step) = next() {
-        let (event, start, end) = step?;
-        let is_comment = !matches!(
-            event,
-            Event::StreamStart
-                | Event::StreamEnd
-                | Event::DocumentStart(..)
-                | Event::DocumentEnd
-                | Event::Alias(..)
-                | Event::Anchor(..)
-                | Event::UnresolvedAlias(..)
-                | Event::Scalar(..)
-                | Event::SequenceStart(..)
-                | Event::SequenceEnd
-                | Event::MappingStart(..)
-                | Event::MappingEnd
-        );
-        if is_comment {
-            continue;
-        }
-        if !shape.accepts(&event) {
-            return None;
-        }
-        for p in pending.drain(..) {
-            let point = insertion_point(text, start);
-            match p {
-                Pending::Item(slot, i) => {
-                    if let Some(l) = out.lists[slot].as_mut() {
-                        l.items[i].end = point;
-                    }
-                }
-                Pending::List(slot) => {
-                    if let Some(l) = out.lists[slot].as_mut() {
-                        l.end = point;
-                    }
-                }
-                Pending::Root => out.root_end = point,
-            }
-        }
-        match event {
-            Event::Alias(..) | Event::Anchor(..) | Event::UnresolvedAlias(..) => return None,
-            Event::StreamStart | Event::DocumentEnd => {}
-            Event::StreamEnd => break,
-            Event::DocumentStart(..) => {
-                documents += 1;
-                if documents > 1 {
-                    return None;
-                }
-            }
-            _ if !root_open => {
-                // The document's root: a block mapping without a tag, once.
-                match event {
-                    Event::MappingStart(StructureStyle::Block, _, None) if !root_done => {
-                        root_open = true;
-                        out.root_col = start - line_start(text, start);
-                        if !text[line_start(text, start)..start].bytes().all(|b| b == b' ') {
-                            return None;
-                        }
-                    }
-                    _ => return None,
-                }
-            }
-            _ if skip > 0 => match event {
-                Event::MappingStart(..) | Event::SequenceStart(..) => skip += 1,
-                Event::MappingEnd | Event::SequenceEnd => skip -= 1,
-                _ => {}
-            },
-            _ if list.is_some() => {
-                let slot = list.unwrap_or_default();
-                let l = out.lists[slot].as_mut()?;
-                if item_depth == 0 {
-                    match event {
-                        Event::MappingStart(_, _, None) => {
-                            item_depth = 1;
-                            name_next = false;
-                            at = At::Key;
-                            let ls = line_start(text, start);
-                            let prefix = &text[ls..start];
-                            let dash = prefix.trim_end_matches(' ');
-                            let dash_line = (dash.ends_with('-')
-                                && dash[..dash.len() - 1].bytes().all(|b| b == b' ')
-                                && dash.len() < prefix.len())
-                            .then_some(ls);
-                            l.items.push(Item {
-                                name: None,
-                                start,
-                                end: start,
-                                dash_line,
-                                dash_col: dash.len().saturating_sub(1),
-                                col: start - ls,
-                            });
-                        }
-                        Event::SequenceEnd => {
-                            list = None;
-                            at = At::Key;
-                            pending.push(Pending::List(slot));
-                        }
-                        // An item that is not a mapping: the whole-document path says so.
-                        _ => return None,
-                    }
-                    continue;
-                }
-                // Inside an item: its keys at depth 1, anything deeper is skipped.
-                match event {
-                    Event::MappingStart(..) | Event::SequenceStart(..) => {
-                        if item_depth == 1 && at == At::Key {
-                            return None; // a complex key
-                        }
-                        if item_depth == 1 && name_next {
-                            return None; // a name that is not a scalar
-                        }
-                        item_depth += 1;
-                        if item_depth == 2 {
-                            at = At::Value;
-                        }
-                    }
-                    Event::MappingEnd | Event::SequenceEnd => {
-                        item_depth -= 1;
-                        if item_depth == 1 {
-                            at = At::Key;
-                        } else if item_depth == 0 {
-                            let i = l.items.len() - 1;
-                            pending.push(Pending::Item(slot, i));
-                        }
-                    }
-                    Event::Scalar(value, style, _, tag) if item_depth == 1 => {
-                        if at == At::Key {
-                            name_next = value == "name";
-                            at = At::Value;
-                        } else {
-                            if name_next {
-                                let item = l.items.last_mut()?;
-                                // Duplicate keys: the last one wins, as when parsing.
-                                item.name = string_scalar(&value, style, tag.is_some()).ok()?;
-                                name_next = false;
-                            }
-                            at = At::Key;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            // The root mapping: a key, then its value.
-            Event::MappingEnd => {
-                root_open = false;
-                root_done = true;
-                pending.push(Pending::Root);
-            }
-            Event::Scalar(value, _, _, tag) if at == At::Key => {
-                if tag.is_some() {
-                    return None;
-                }
-                key = value.into_owned();
-                if seen_keys.contains(&key) && (list_slot(&key).is_some() || key == "current-context") {
-                    return None; // a duplicate key whose last value wins
-                }
-                seen_keys.push(key.clone());
-                at = At::Value;
-            }
-            _ if at == At::Key => return None, // a complex key
-            event => {
-                at = At::Key;
-                match (list_slot(&key), key.as_str(), event) {
-                    (Some(slot), _, Event::SequenceStart(style, _, None)) => {
-                        out.lists[slot] = Some(List {
-                            block: style == StructureStyle::Block,
-                            items: Vec::new(),
-                            end: start,
-                        });
-                        list = Some(slot);
-                        item_depth = 0;
-                    }
-                    (Some(_), _, Event::Scalar(value, style, _, None))
-                        if string_scalar(&value, style, false) == Ok(None) => {}
-                    (Some(_), _, _) => return None,
-                    (None, "current-context", Event::Scalar(value, style, _, tag)) => {
-                        let value = string_scalar(&value, style, tag.is_some()).ok()?;
-                        out.current = Some(ScalarAt { value, start, end });
-                    }
-                    (None, "current-context", _) => return None,
-                    (None, _, Event::MappingStart(..) | Event::SequenceStart(..)) => skip = 1,
-                    (None, _, _) => {}
-                }
-            }
-        }
-    }
-    if !root_done || list.is_some() {
+    if !matches!(ev.next()?.0, Event::StreamStart) {
         return None;
     }
-    Some(out)
+    match ev.next()?.0 {
+        Event::StreamEnd => {
+            // Nothing but comments (or nothing): a document starts at the end.
+            out.empty = true;
+            return Some(out);
+        }
+        Event::DocumentStart(..) => {}
+        _ => return None,
+    }
+    // The root: a block mapping whose keys start their lines.
+    let (Event::MappingStart(StructureStyle::Block, ..), start, _) = ev.next()? else {
+        return None;
+    };
+    let line = line_start(text, start);
+    if !text[line..start].bytes().all(|b| b == b' ') {
+        return None;
+    }
+    out.root_col = start - line;
+    let mut seen_keys: Vec<String> = Vec::new();
+    loop {
+        // Tags and complex keys were refused by `Shape`.
+        let (key, key_end) = match ev.next()? {
+            (Event::MappingEnd, ..) => break,
+            (Event::Scalar(key, ..), _, end) => (key.into_owned(), end),
+            _ => return None,
+        };
+        let section = Section::from_list_key(&key);
+        if (section.is_some() || key == "current-context") && seen_keys.contains(&key) {
+            return None; // a duplicate key whose last value wins
+        }
+        seen_keys.push(key.clone());
+        let (event, start, end) = ev.next()?;
+        match (section, event) {
+            (Some(s), Event::SequenceStart(style, ..)) => {
+                let block = style == StructureStyle::Block;
+                out.lists[s.index()] = Some(list(&mut ev, text, block, start, key_end)?);
+            }
+            (Some(s), Event::Scalar(value, style, ..)) if string_scalar(&value, style, false) == Ok(None) => {
+                // Left out (the parser reports `~` there, with no text): after the key.
+                let (start, end, value) = if start == end {
+                    (key_end, key_end, "".into())
+                } else {
+                    (start, end, value)
+                };
+                out.lists[s.index()] = Some(List {
+                    block: false,
+                    items: Vec::new(),
+                    end: start,
+                    null: true,
+                    empty: empty_value(text, key_end, start, end, &value),
+                });
+            }
+            (Some(_), _) => return None,
+            (None, Event::Scalar(value, style, ..)) if key == "current-context" => {
+                let value = string_scalar(&value, style, false).ok()?;
+                out.current = Some(ScalarAt { value, start, end });
+            }
+            (None, _) if key == "current-context" => return None,
+            (None, Event::MappingStart(..) | Event::SequenceStart(..)) => skip(&mut ev)?,
+            (None, _) => {}
+        }
+    }
+    out.root_end = insertion_point(text, ev.next_start()?);
+    // One document only.
+    loop {
+        match ev.next()?.0 {
+            Event::DocumentEnd => {}
+            Event::StreamEnd => return Some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// The parser's events without comments, with their spans, each checked by [`Shape`].
+/// `None` ends the outline: a parse error, an alias or anchor, a shape that might not parse.
+struct Events<'t> {
+    parser: Parser<'t, StrInput<'t>>,
+    shape: Shape,
+    peeked: Option<(Event<'t>, usize, usize)>,
+}
+
+impl<'t> Events<'t> {
+    fn pull(&mut self) -> Option<(Event<'t>, usize, usize)> {
+        loop {
+            let (event, span) = self.parser.next()?.ok()?;
+            let (start, end) = (span.start.byte_offset()?, span.end.byte_offset()?);
+            let is_comment = !matches!(
+                event,
+                Event::StreamStart
+                    | Event::StreamEnd
+                    | Event::DocumentStart(..)
+                    | Event::DocumentEnd
+                    | Event::Alias(..)
+                    | Event::Anchor(..)
+                    | Event::UnresolvedAlias(..)
+                    | Event::Scalar(..)
+                    | Event::SequenceStart(..)
+                    | Event::SequenceEnd
+                    | Event::MappingStart(..)
+                    | Event::MappingEnd
+            );
+            if is_comment {
+                continue;
+            }
+            if !self.shape.accepts(&event)
+                || matches!(event, Event::Alias(..) | Event::Anchor(..) | Event::UnresolvedAlias(..))
+            {
+                return None;
+            }
+            return Some((event, start, end));
+        }
+    }
+
+    fn next(&mut self) -> Option<(Event<'t>, usize, usize)> {
+        match self.peeked.take() {
+            Some(event) => Some(event),
+            None => self.pull(),
+        }
+    }
+
+    /// Where the next event starts, without taking it: where the text after a node goes.
+    fn next_start(&mut self) -> Option<usize> {
+        if self.peeked.is_none() {
+            self.peeked = Some(self.pull()?);
+        }
+        self.peeked.as_ref().map(|(_, start, _)| *start)
+    }
+}
+
+/// The items of a named list whose sequence has just started (at `start`), to its end.
+fn list(ev: &mut Events, text: &str, block: bool, start: usize, key_end: usize) -> Option<List> {
+    let mut list = List {
+        block,
+        items: Vec::new(),
+        end: start,
+        null: false,
+        empty: None,
+    };
+    loop {
+        match ev.next()? {
+            (Event::MappingStart(..), start, _) => {
+                let ls = line_start(text, start);
+                let prefix = &text[ls..start];
+                let dash = prefix.trim_end_matches(' ');
+                let dash_line = (dash.ends_with('-')
+                    && dash[..dash.len() - 1].bytes().all(|b| b == b' ')
+                    && dash.len() < prefix.len())
+                .then_some(ls);
+                let name = item_name(ev)?;
+                list.items.push(Item {
+                    name,
+                    start,
+                    end: insertion_point(text, ev.next_start()?),
+                    dash_line,
+                    dash_col: dash.len().saturating_sub(1),
+                    col: start - ls,
+                });
+            }
+            (Event::SequenceEnd, _, end) => {
+                if !block && list.items.is_empty() {
+                    list.empty = empty_value(text, key_end, start, end, "[]");
+                }
+                list.end = insertion_point(text, ev.next_start()?);
+                return Some(list);
+            }
+            // An item that is not a mapping: the whole-document path says so.
+            _ => return None,
+        }
+    }
+}
+
+/// The `name` of a list item whose mapping has just started, read to the item's end;
+/// `Some(None)` when it has no string name (client-go skips it too).
+fn item_name(ev: &mut Events) -> Option<Option<String>> {
+    let mut name = None;
+    loop {
+        let key = match ev.next()? {
+            (Event::MappingEnd, ..) => return Some(name),
+            (Event::Scalar(key, ..), ..) => key,
+            _ => return None,
+        };
+        match (key == "name", ev.next()?.0) {
+            // Duplicate keys: the last one wins, as when parsing.
+            (true, Event::Scalar(value, style, ..)) => name = string_scalar(&value, style, false).ok()?,
+            (true, _) => return None, // a name that is not a scalar
+            (false, Event::MappingStart(..) | Event::SequenceStart(..)) => skip(ev)?,
+            (false, _) => {}
+        }
+    }
+}
+
+/// Skips the rest of a mapping or sequence that has just started.
+fn skip(ev: &mut Events) -> Option<()> {
+    let mut depth = 1usize;
+    while depth > 0 {
+        match ev.next()?.0 {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+/// Where an empty list value `text[start..end]` (expected to read `expect`) is, and where
+/// items go instead; `None` when the text is not what the parser said.
+fn empty_value(text: &str, key_end: usize, start: usize, end: usize, expect: &str) -> Option<EmptyValue> {
+    if text.get(start..end)? != expect || start < key_end {
+        return None;
+    }
+    let from = end.max(key_end);
+    let next_line = text[from..].find('\n').map_or(text.len(), |i| from + i + 1);
+    Some(EmptyValue { start, end, next_line })
 }
 
 /// Every node of the document, checked for what would make parsing it into values fail:
@@ -561,7 +568,7 @@ mod tests {
 
     fn roundtrip(text: &str) -> (Map<String, Value>, String, Map<String, Value>) {
         let first = parse(text).unwrap();
-        let out = emit_doc(&first).unwrap();
+        let out = to_yaml(&first).unwrap();
         let second = parse(&out).unwrap();
         (first, out, second)
     }
@@ -718,7 +725,7 @@ extensions:
         for (i, s) in tricky.iter().enumerate() {
             map.insert(format!("k{i}"), json!(s));
         }
-        let out = emit_doc(&map).unwrap();
+        let out = to_yaml(&map).unwrap();
         let back = parse(&out).unwrap();
         for (i, s) in tricky.iter().enumerate() {
             assert_eq!(back[&format!("k{i}")], json!(s), "{s:?} in\n{out}");
@@ -767,7 +774,7 @@ extensions:
         map.insert("nl".into(), json!("\n"));
         map.insert("data".into(), json!(b64));
         map.insert("spaced".into(), json!("word ".repeat(40)));
-        let out = emit_doc(&map).unwrap();
+        let out = to_yaml(&map).unwrap();
         assert_eq!(parse(&out).unwrap(), map, "{out}");
         // Base64 data stays one plain line, as kubectl writes it.
         assert!(out.contains(&format!("data: {b64}\n")), "{out}");
@@ -890,14 +897,39 @@ extensions:
             "current-context: [x]\n",
             "? [complex]\n: key\n",
             "clusters: [\n",
-            "",
             "- a\n",
         ] {
             assert!(outline(text).is_none(), "{text:?}");
         }
+        // Nothing, or only comments: an empty document.
+        for text in ["", "# only\n  # comments", "\n"] {
+            let o = outline(text).unwrap();
+            assert!(o.empty && o.lists.iter().all(Option::is_none), "{text:?}");
+            assert_eq!(o.root_end, text.len());
+        }
         // Null lists and an absent current-context are fine.
-        let o = outline("clusters: null\nusers:\ncontexts: ~\n").unwrap();
-        assert!(o.lists.iter().all(Option::is_none) && o.current.is_none());
+        let text = "clusters: null\nusers:   # none\ncontexts: [] # none\n";
+        let o = outline(text).unwrap();
+        assert!(o.current.is_none());
+        let spans: Vec<(&str, &str)> = o
+            .lists
+            .iter()
+            .map(|l| {
+                let l = l.as_ref().unwrap();
+                assert!(l.items.is_empty() && !l.block);
+                let e = l.empty.as_ref().unwrap();
+                (&text[e.start..e.end], &text[e.next_line..])
+            })
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("null", "users:   # none\ncontexts: [] # none\n"),
+                ("", "contexts: [] # none\n"),
+                ("[]", "")
+            ]
+        );
+        assert!(o.lists[0].as_ref().unwrap().null && !o.lists[2].as_ref().unwrap().null);
         // A flow list is outlined (for lookups), not marked block.
         let o = outline("clusters: [{name: a}, {name: b}]\n").unwrap();
         assert!(!o.lists[0].as_ref().unwrap().block);

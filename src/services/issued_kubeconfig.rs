@@ -5,7 +5,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::kubeconfig::{MARKER, Section};
+use crate::kubeconfig::Section;
+use crate::record::MARKER;
 use crate::record::{API_VERSION, TokenRecord};
 use crate::services::source::SourceCluster;
 
@@ -90,7 +91,7 @@ impl NewEntries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kubeconfig::is_managed;
+    use crate::record::is_managed;
     use crate::token::TokenType;
 
     fn entries(cluster: SourceCluster) -> NewEntries {

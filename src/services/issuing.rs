@@ -89,6 +89,7 @@ impl Issued {
             remove: Vec::new(),
             set_current: placement.set_current.then(|| context.clone()),
             overwrite: placement.overwrite,
+            ours: crate::record::is_managed,
             lock_timeout: placement.lock_timeout,
         };
         let report: MergeReport = kubeconfig::merge(rules, &request).map_err(IssueError::name_taken)?;

@@ -20,7 +20,8 @@ use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 
 use crate::cli::Cli;
 use crate::credentials::Trust;
-use crate::kubeconfig::{Chain, LoadingRules, Section, is_managed};
+use crate::kubeconfig::{Chain, LoadingRules, Section};
+use crate::record::is_managed;
 
 /// cobra's ShellCompDirective values that this completer uses.
 pub mod directive {

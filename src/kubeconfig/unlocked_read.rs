@@ -1,4 +1,4 @@
-//! Reading a kubeconfig without its lock while kubectl may be writing it.
+//! Reading a kubeconfig without its lock, waiting out a writer that may be rewriting it.
 //!
 //! kubectl writes a kubeconfig in place under `<file>.lock` (truncate, then write), so a
 //! reader that does not take the lock can see the file empty or cut short, and a cut file
@@ -13,9 +13,9 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::chain::RawFile;
 use super::error::KubeconfigError;
 use super::lock::{Holder, LockFile, lock_path, read_lock};
+use super::raw_file::RawFile;
 use crate::verbose;
 
 /// How long a read waits for a writer that writes in place (kubectl holds its lock for
@@ -68,7 +68,7 @@ fn in_place_writer_holds_lock(path: &Path) -> bool {
 
 /// Reads `path` as [`RawFile::read`] does, again while a writer may be in the middle of
 /// rewriting it in place.
-pub(crate) fn read_settled(path: &Path) -> Result<RawFile, KubeconfigError> {
+pub(crate) fn read_unlocked(path: &Path) -> Result<RawFile, KubeconfigError> {
     // Only a regular file is rewritten in place; a FIFO (`--kubeconfig <(…)`) can be read
     // only once, and reading it changes its times. Missing or odd files: as RawFile::read.
     let mut before = match fs::metadata(path) {
@@ -113,11 +113,11 @@ mod tests {
         let f = dir.path().join("config");
         fs::write(&f, "kind: Config\n").unwrap();
         let start = Instant::now();
-        let raw = read_settled(&f).unwrap();
+        let raw = read_unlocked(&f).unwrap();
         assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]));
         assert!(start.elapsed() < SETTLE);
         // Missing: nothing to wait for.
-        assert!(read_settled(&dir.path().join("missing")).unwrap().bytes.is_none());
+        assert!(read_unlocked(&dir.path().join("missing")).unwrap().bytes.is_none());
     }
 
     #[cfg(unix)]
@@ -136,7 +136,7 @@ mod tests {
             let fifo = fifo.clone();
             thread::spawn(move || fs::write(fifo, "kind: Config\n").unwrap())
         };
-        let raw = read_settled(&fifo).unwrap();
+        let raw = read_unlocked(&fifo).unwrap();
         writer.join().unwrap();
         assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]));
     }
@@ -148,7 +148,7 @@ mod tests {
         fs::write(&f, "kind: Config\n").unwrap();
         fs::write(lock_path(&f), "kubectl-satoken pid=1 host=h\n").unwrap();
         let start = Instant::now();
-        read_settled(&f).unwrap();
+        read_unlocked(&f).unwrap();
         assert!(start.elapsed() < SETTLE);
     }
 
@@ -167,7 +167,7 @@ mod tests {
                 fs::remove_file(lock_path(&f)).unwrap();
             })
         };
-        let raw = read_settled(&f).unwrap();
+        let raw = read_unlocked(&f).unwrap();
         writer.join().unwrap();
         assert_eq!(
             raw.bytes.as_deref(),
@@ -182,7 +182,7 @@ mod tests {
         fs::write(&f, "kind: Config\n").unwrap();
         fs::write(lock_path(&f), "").unwrap();
         let start = Instant::now();
-        let raw = read_settled(&f).unwrap();
+        let raw = read_unlocked(&f).unwrap();
         assert!(start.elapsed() >= SETTLE);
         assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]));
     }
@@ -208,7 +208,7 @@ mod tests {
                 _ => fs::create_dir(&lock).unwrap(),
             }
             let start = Instant::now();
-            let raw = read_settled(&f).unwrap();
+            let raw = read_unlocked(&f).unwrap();
             assert!(start.elapsed() < SETTLE * 3, "{kind}: {:?}", start.elapsed());
             assert_eq!(raw.bytes.as_deref(), Some(&b"kind: Config\n"[..]), "{kind}");
         }
