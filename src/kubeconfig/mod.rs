@@ -17,7 +17,7 @@ mod write;
 mod yaml;
 
 pub use batch::write_all;
-pub use chain::{Chain, Entry, KubeconfigFile};
+pub use chain::{Chain, Entry, KubeconfigFile, LEAN_MIN_BYTES};
 pub use error::KubeconfigError;
 pub use merge::{MergeReport, MergeRequest, merge};
 pub use rules::LoadingRules;
