@@ -13,7 +13,7 @@
 //! immutable with `chattr +i` (which stops root too) and paths under `/proc`, where no file
 //! can be created; "unreadable" is `/proc/self/mem`, whose read fails with EIO.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

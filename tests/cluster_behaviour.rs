@@ -1,7 +1,7 @@
 //! The seed's observations S1-S9, reproduced on the local control plane with kubectl alone:
 //! the Kubernetes behaviour kubectl-satoken is built on, checked before we rely on it.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

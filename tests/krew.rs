@@ -12,7 +12,7 @@
 //!   proxy reachable here refuses `sigs.k8s.io/krew`, so krew cannot be built on these
 //!   machines; this test says so on stderr when it has no krew.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

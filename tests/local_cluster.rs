@@ -2,7 +2,7 @@
 //! and down that leaves no process and no state. It runs a cluster of its own (another state
 //! directory, other ports) so the shared test cluster is not disturbed.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! `--merge`: where entries go (compared with what kubectl 1.33 does from the same starting
 //! files), what survives, locks, symlinks, modes, and the source cluster's TLS settings.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //!
 //! A missing shell fails the test with the command that installs it (`.ci/run` installs them).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

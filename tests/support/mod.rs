@@ -1,7 +1,7 @@
 //! Test support: the local control plane (started once per test run, or the one named by
 //! `SATOKEN_TEST_KUBECONFIG`), a namespace per test, and a command runner whose failures show
 //! the command, its stdout and its stderr.
-#![allow(dead_code)] // each test binary uses its own part of this module
+#![allow(dead_code)] // the hostile server keeps replies and accessors no test uses yet
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
