@@ -31,7 +31,7 @@ fn endpoint() -> Endpoint {
 /// kubectl authenticated by nothing but `token`.
 fn as_token(token: &str, args: &[&str]) -> support::Run {
     let ep = endpoint();
-    let mut cmd = Command::new(support::KUBECTL);
+    let mut cmd = Command::new(support::kubectl_bin());
     cmd.args([
         "--kubeconfig",
         "/dev/null",

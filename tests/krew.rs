@@ -19,7 +19,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use support::{KUBECTL, run};
+use support::{kubectl_bin, run};
 
 const PLATFORM: &str = "linux-amd64";
 
@@ -199,7 +199,7 @@ fn krew_uninstall(root: &Path, name: &str) {
 
 /// kubectl with only `$KREW_ROOT/bin` and the system directories on PATH.
 fn kubectl(home: &Path, root: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(KUBECTL);
+    let mut cmd = Command::new(kubectl_bin());
     cmd.args(args)
         .env_clear()
         .env("HOME", home)

@@ -523,7 +523,7 @@ fn a_kubeconfig_the_user_may_not_write_is_refused_as_kubectl_refuses_it() {
         // kubectl 1.33 fails on the same file, the same way.
         as_nobody(
             &home,
-            support::KUBECTL,
+            support::kubectl_bin(),
             &["config", "set-context", "probe", "--cluster=local", "--kubeconfig", c],
         )
         .fails()
