@@ -3,6 +3,7 @@
 //! `cargo test --test integration FILE::FUNCTION` one test). One binary is one link step.
 
 mod bad_input;
+mod citations;
 mod cluster_behaviour;
 mod concurrency;
 mod crash;
