@@ -1,5 +1,5 @@
-//! Hostile and broken input, table-driven: flags, kubeconfig contents, file system
-//! surprises and server answers. Every case must fail with a clear message (a key phrase
+//! Hostile and broken input, one test per case (`bad_input_fails_clearly_and_changes_no_file::`):
+//! flags, kubeconfig contents, file system surprises and server answers. Every case must fail with a clear message (a key phrase
 //! is asserted), a non-zero exit and no panic, print nothing on stdout, and leave every
 //! file of its scratch HOME byte-identical (same set of files, same SHA-256), with no
 //! stray file created.
@@ -13,8 +13,9 @@
 //! immutable with `chattr +i` (which stops root too) and paths under `/proc`, where no file
 //! can be created; "unreadable" is `/proc/self/mem`, whose read fails with EIO.
 
-mod support;
+use crate::support;
 
+use std::cell::OnceCell;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -128,38 +129,7 @@ fn snapshot(dir: &Path) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The cases.
-
-struct Case {
-    what: &'static str,
-    args: Vec<String>,
-    env: Vec<(&'static str, String)>,
-    /// Must appear on stderr.
-    phrase: String,
-    /// Large files are made for their case only and removed after it.
-    big: Option<fn(&Path)>,
-}
-
-fn case(what: &'static str, args: &[&str], phrase: &str) -> Case {
-    Case {
-        what,
-        args: args.iter().map(|s| s.to_string()).collect(),
-        env: Vec::new(),
-        phrase: phrase.to_owned(),
-        big: None,
-    }
-}
-
-impl Case {
-    fn env(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.env.push((key, value.into()));
-        self
-    }
-    fn big(mut self, make: fn(&Path)) -> Self {
-        self.big = Some(make);
-        self
-    }
-}
+// Files and servers the cases use.
 
 /// The admin kubeconfig as a JSON value, changed by `f`, written to `home/rel`.
 fn variant(home: &Home, rel: &str, f: impl FnOnce(&mut Value)) -> PathBuf {
@@ -234,274 +204,333 @@ impl Drop for Immutable {
     }
 }
 
-#[test]
-fn bad_input_fails_clearly_and_changes_no_file() {
-    let ns = Namespace::new("bad-input");
-    admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
-    admin_ok(["create", "serviceaccount", "nobody", "-n", &ns.name]);
-    let n = ns.name.clone();
-    let home = Home::new();
-    let config = home.admin_config(".kube/config");
-    let p = |rel: &str| home.path(rel).display().to_string();
+// ---------------------------------------------------------------------------------------
+// The cases: one #[test] each, in `bad_input_fails_clearly_and_changes_no_file::`.
 
-    // Files the cases read or aim at.
-    let write = |rel: &str, bytes: &[u8]| {
-        let path = home.path(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, bytes).expect("write");
-    };
-    write("k/empty", b"");
-    write("k/not-yaml", b"clusters: [unclosed\n  - {\n");
-    write("k/binary", &[b'k', 0x80, 0xff, 0xfe, 0x00, 0x01]);
-    write("k/json-array", b"[{\"kind\": \"Config\"}]");
-    write("k/scalar", b"just a string\n");
-    write(
-        "k/two-docs",
-        b"apiVersion: v1\nkind: Config\n---\napiVersion: v1\nkind: Config\n",
-    );
-    write("k/clusters-map", b"clusters: {a: 1}\n");
-    write("k/tab-indent", b"clusters:\n\t- name: x\n");
-    write("existing.kubeconfig", b"do not replace me\n");
-    write("a-file", b"a file where a directory is expected\n");
-    std::fs::create_dir_all(home.path("k/dir")).expect("mkdir");
-    variant(&home, "k/kind-pod", |d| d["kind"] = json!("Pod"));
-    variant(&home, "k/api-v2", |d| d["apiVersion"] = json!("v2"));
-    variant(&home, "k/no-cluster", |d| {
-        d["contexts"][0]["context"]["cluster"] = json!("gone")
-    });
-    variant(&home, "k/no-user", |d| {
-        d["contexts"][0]["context"]["user"] = json!("gone")
-    });
-    variant(&home, "k/no-server", |d| {
-        d["clusters"][0]["cluster"]
-            .as_object_mut()
-            .expect("cluster")
-            .remove("server");
-    });
-    variant(&home, "k/ctx-without-cluster", |d| {
-        d["contexts"][0]["context"]
-            .as_object_mut()
-            .expect("context")
-            .remove("cluster");
-    });
-    variant(&home, "k/current-missing", |d| d["current-context"] = json!("gone"));
-    variant(&home, "k/no-current", |d| {
-        d.as_object_mut().expect("doc").remove("current-context");
-    });
-    variant(&home, "k/duplicates", |d| {
-        // Two contexts named `local`: kubectl refuses the file (the second points nowhere).
-        let mut second = d["contexts"][0].clone();
-        second["context"]["cluster"] = json!("nowhere");
-        d["contexts"].as_array_mut().expect("contexts").push(second);
-    });
-    variant(&home, "k/ca-missing", |d| {
-        let cluster = d["clusters"][0]["cluster"].as_object_mut().expect("cluster");
-        cluster.remove("certificate-authority-data");
-        cluster.insert("certificate-authority".into(), json!("no-such-ca.pem"));
-    });
-    variant(&home, "k/garbage-token", |d| {
-        d["users"][0]["user"] = json!({"token": "garbage-token-for-a-401"});
-    });
-    variant(&home, "k/wrong-tls-name", |d| {
-        d["clusters"][0]["cluster"]["tls-server-name"] = json!("wrong.example.com");
-    });
-    variant(&home, "k/other-ca", |d| {
-        d["clusters"][0]["cluster"]["certificate-authority-data"] = json!(other_ca_base64(home.dir.path()));
-    });
-    // A token without RBAC, as the source user (403).
-    let nobody = home.path("k/nobody");
-    run(home.satoken(["nobody", "-n", &n, "--output-file"]).arg(&nobody)).ok();
-    // A kubeconfig whose only file sits in a directory nobody may write to.
-    std::fs::create_dir_all(home.path("locked")).expect("mkdir");
-    std::fs::copy(&config, home.path("locked/config")).expect("copy");
-    // chattr +i needs a file system that supports it (ext4, xfs, btrfs; not every tmpfs):
-    // without it these two cases are left out, and said so.
-    let immutable = Immutable::new(home.path("locked"));
-    if immutable.is_none() {
-        println!("chattr +i does not work here: the read-only directory cases are skipped");
+struct Case {
+    what: &'static str,
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    /// Must appear on stderr.
+    phrase: String,
+}
+
+fn case(what: &'static str, args: &[&str], phrase: &str) -> Case {
+    Case {
+        what,
+        args: args.iter().map(|s| s.to_string()).collect(),
+        env: Vec::new(),
+        phrase: phrase.to_owned(),
+    }
+}
+
+impl Case {
+    fn env(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.env.push((key, value.into()));
+        self
+    }
+}
+
+/// What one case reads or aims at, made before it runs: a scratch HOME with a copy of the
+/// admin kubeconfig, and whatever else the case asks for.
+struct Fixture {
+    // Dropped first: the HOME cannot be removed while a directory in it is immutable.
+    immutable: OnceCell<Immutable>,
+    ns: OnceCell<Namespace>,
+    home: Home,
+    config: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let home = Home::new();
+        let config = home.admin_config(".kube/config");
+        std::fs::create_dir_all(home.path("k")).expect("mkdir");
+        Fixture {
+            immutable: OnceCell::new(),
+            ns: OnceCell::new(),
+            home,
+            config,
+        }
     }
 
-    let fake = |answer: Answer, rel: &str| fake_config(&home, rel, &fake_server(answer));
-    let conflict = fake(Answer::Status(409, "Conflict", None), "k/fake-409");
-    let invalid = fake(Answer::Status(422, "Invalid", None), "k/fake-422");
-    let internal = fake(Answer::Status(500, "InternalError", None), "k/fake-500");
-    let html = fake(
-        Answer::Status(502, "Bad Gateway", Some("<html><body>bad gateway</body></html>")),
-        "k/fake-html",
-    );
-    let closed = fake(Answer::Close, "k/fake-close");
-    let silent = fake(Answer::Silent, "k/fake-silent");
-    let https_to_plain = fake_config(
-        &home,
-        "k/fake-https",
-        &fake_server(Answer::Status(200, "OK", None)).replace("http://", "https://"),
-    );
-
-    let kc = |rel: &str| p(rel);
-    #[rustfmt::skip]
-    let mut cases: Vec<Case> = vec![
-        // Flags.
-        case("duration too short", &["ci", "--duration", "5m"], "too short: the API server accepts 10m to 4294967296s"),
-        case("duration too long", &["ci", "--duration", "4294967297s"], "too long"),
-        case("negative duration", &["ci", "--duration=-1h"], "--duration must be greater than or equal to 0"),
-        case("sub-second duration", &["ci", "--duration", "1500ms"], "cannot be expressed in units less than seconds"),
-        case("duration in days", &["ci", "--duration", "1d"], "invalid duration \"1d\": unknown unit"),
-        case("duration not a number", &["ci", "--duration", "soon"], "invalid value 'soon' for '--duration"),
-        case("unknown token type", &["ci", "--type", "forever"], "invalid value 'forever' for '--type"),
-        case("bad ServiceAccount name", &["Not_A_Name"], "invalid ServiceAccount name \"Not_A_Name\""),
-        case("ServiceAccount name too long", &[&"a".repeat(254)], "invalid ServiceAccount name"),
-        case("bad namespace", &["ci", "-n", "Bad_NS"], "invalid namespace \"Bad_NS\""),
-        case("empty context name", &["ci", "--merge", "--context-name", ""], "--context-name must not be empty"),
-        case("server not a URL", &["ci", "--server", "k8s.example.com"], "is not a URL such as https://"),
-        case("merge and output file", &["ci", "--merge", "--output-file", "x"], "cannot be used with"),
-        case("token output and merge", &["ci", "-o", "token", "--merge"], "-o token prints only the token"),
-        case("json output and merge", &["ci", "-o", "json", "--merge"], "drop -o json"),
-        case("set-current without merge", &["ci", "--set-current"], "--merge"),
-        case("secret with audience", &["ci", "--type", "secret", "--audience", "x"], "apply to --type bound only"),
-        case("secret name for bound", &["ci", "--secret-name", "s"], "--secret-name applies to --type secret only"),
-        case("revocable secret", &["ci", "--revocable", "--type", "secret"], "--revocable binds a bound token"),
-        case("bound name without kind", &["ci", "--bound-object-name", "x"], "can only be set if --bound-object-kind is provided"),
-        case("unknown bound kind", &["ci", "--bound-object-kind", "Deployment", "--bound-object-name", "x"], "possible values: Node, Pod, Secret"),
-        case("grant without kind", &["ci", "--grant", "view"], "expected role/NAME or clusterrole/NAME"),
-        case("several without output-dir", &["ci", "other"], "need --output-dir"),
-        case("negative lock timeout", &["ci", "--merge", "--lock-timeout=-1s"], "--lock-timeout must be greater than or equal to 0"),
-        case("negative request timeout", &["ci", "--request-timeout=-1s"], "--request-timeout must be greater than or equal to 0"),
-        case("zero secret timeout", &["ci", "--type", "secret", "--secret-timeout", "0s"], "--secret-timeout must be greater than 0"),
-        case("empty audience", &["ci", "--audience", ""], "--audience must not be an empty string"),
-        case("missing CA flag file", &["ci", "--certificate-authority", "no-such.pem"], "cannot read --certificate-authority"),
-        case("output file exists", &["ci", "-n", &n, "--output-file", "existing.kubeconfig"], "already exists; refusing to overwrite it; pass --force"),
-        case("unknown flag", &["ci", "--frobnicate"], "unexpected argument '--frobnicate'"),
-        // Kubeconfig contents.
-        case("empty kubeconfig", &["ci", "--kubeconfig", &kc("k/empty")], "no context is set"),
-        case("not YAML", &["ci", "--kubeconfig", &kc("k/not-yaml")], "error loading config file"),
-        case("not UTF-8", &["ci", "--kubeconfig", &kc("k/binary")], "file is not valid UTF-8"),
-        case("JSON array", &["ci", "--kubeconfig", &kc("k/json-array")], "the top level is not a mapping"),
-        case("a bare string", &["ci", "--kubeconfig", &kc("k/scalar")], "the top level is not a mapping"),
-        case("several documents", &["ci", "--kubeconfig", &kc("k/two-docs")], "more than one YAML document"),
-        case("clusters not a list", &["ci", "--kubeconfig", &kc("k/clusters-map")], "clusters is not a list"),
-        case("tab indentation", &["ci", "--kubeconfig", &kc("k/tab-indent")], "error loading config file"),
-        case("wrong kind", &["ci", "--kubeconfig", &kc("k/kind-pod")], "kind is not \"Config\": not a kubeconfig"),
-        case("wrong apiVersion", &["ci", "--kubeconfig", &kc("k/api-v2")], "apiVersion is not \"v1\": not a kubeconfig"),
-        case("duplicate names", &["ci", "--kubeconfig", &kc("k/duplicates")], "duplicate name \"local\" in contexts"),
-        case("context to a missing cluster", &["ci", "--kubeconfig", &kc("k/no-cluster")], "refers to cluster \"gone\", which does not exist"),
-        case("context to a missing user", &["ci", "--kubeconfig", &kc("k/no-user")], "refers to user \"gone\", which does not exist"),
-        case("context without cluster", &["ci", "--kubeconfig", &kc("k/ctx-without-cluster")], "has no cluster"),
-        case("cluster without server", &["ci", "--kubeconfig", &kc("k/no-server")], "has no server"),
-        case("current-context missing", &["ci", "--kubeconfig", &kc("k/current-missing")], "context \"gone\" does not exist"),
-        case("no current-context", &["ci", "--kubeconfig", &kc("k/no-current")], "no context is set"),
-        case("--context missing", &["ci", "--context", "nope"], "context \"nope\" does not exist"),
-        case("CA file missing", &["ci", "--kubeconfig", &kc("k/ca-missing")], "cannot read the certificate-authority"),
-        case("kubeconfig is a directory", &["ci", "--kubeconfig", &kc("k/dir")], "is a directory"),
-        case("KUBECONFIG entry is a directory", &["ci"], "is a directory").env("KUBECONFIG", format!("{}:{}", kc("k/dir"), config.display())),
-        case("kubeconfig missing", &["ci", "--kubeconfig", &kc("k/absent")], "does not exist"),
-        case("a file in place of a directory", &["ci", "--kubeconfig", &kc("a-file/config")], "Not a directory"),
-        case("unreadable kubeconfig", &["ci", "--kubeconfig", "/proc/self/mem"], "Input/output error"),
-        case("50 MB that is not UTF-8", &["ci", "--kubeconfig", &kc("big/junk")], "file is not valid UTF-8").big(|p| {
-            std::fs::write(p, (0..50 * 1024 * 1024).map(|i| (i % 251) as u8 | 0x80).collect::<Vec<u8>>()).expect("write");
-        }),
-        case("50 MB of nesting", &["ci", "--kubeconfig", &kc("big/deep")], "recursion limit exceeded").big(|p| {
-            std::fs::write(p, "[".repeat(50 * 1024 * 1024)).expect("write");
-        }),
-        case("an endless kubeconfig", &["ci", "--kubeconfig", "/dev/zero"], "\"/dev/zero\": the file is larger than 256 MiB"),
-        case("an endless CA file", &["ci", "--certificate-authority", "/dev/zero"], "the file is larger than 16 MiB"),
-        // Write targets that cannot be written.
-        case("output file under /proc", &["ci", "-n", &n, "--output-file", "/proc/satoken-out"], "cannot write"),
-        case("output file below a file", &["ci", "-n", &n, "--output-file", &kc("a-file/out")], "cannot write"),
-        case("output dir under /proc", &["ci", "-n", &n, "--output-dir", "/proc/satoken-dir"], "cannot write"),
-        case("lock path is a directory", &["ci", "-n", &n, "--merge", "--lock-timeout", "1s"], "is locked").big(|_| ()),
-        // Server answers.
-        case("401 (made-up token)", &["ci", "-n", &n, "--kubeconfig", &kc("k/garbage-token")], "Unauthorized"),
-        case("403 (no RBAC)", &["ci", "-n", &n, "--kubeconfig", &nobody.display().to_string()], "not allowed to create tokens for serviceaccount \"ci\""),
-        case("404 (no ServiceAccount)", &["missing", "-n", &n], "serviceaccount \"missing\" not found"),
-        case("404 (no namespace)", &["ci", "-n", "no-such-namespace"], "namespace \"no-such-namespace\" not found"),
-        case("409", &["ci", "--kubeconfig", &conflict], "the server refused to create tokens for serviceaccount \"ci\""),
-        case("422", &["ci", "--kubeconfig", &invalid], "fake server says Invalid"),
-        case("500", &["ci", "--kubeconfig", &internal], "fake server says InternalError"),
-        case("502 with an HTML body", &["ci", "--kubeconfig", &html], "502"),
-        case("connection closed", &["ci", "--kubeconfig", &closed], "cannot reach the API server"),
-        case("no answer", &["ci", "--kubeconfig", &silent, "--request-timeout", "2s"], "cannot reach the API server"),
-        case("TLS to a plain server", &["ci", "--kubeconfig", &https_to_plain, "--request-timeout", "5s"], "cannot reach the API server"),
-        case("TLS name that does not match", &["ci", "-n", &n, "--kubeconfig", &kc("k/wrong-tls-name")], "certificate"),
-        case("CA that did not sign the server", &["ci", "-n", &n, "--kubeconfig", &kc("k/other-ca")], "certificate"),
-        case("merge while the server refuses", &["ci", "--merge", "--kubeconfig", &conflict], "the server refused"),
-    ];
-    if immutable.is_some() {
-        #[rustfmt::skip]
-        cases.extend([
-            case("output file in a read-only directory", &["ci", "-n", &n, "--output-file", &kc("locked/out")], "cannot write").env("KUBECONFIG", config.display().to_string()),
-            case("merge into a read-only directory", &["ci", "-n", &n, "--merge", "--kubeconfig", &kc("locked/config")], "cannot lock kubeconfig"),
-        ]);
+    /// `rel` in the HOME, as an argument.
+    fn kc(&self, rel: &str) -> String {
+        self.home.path(rel).display().to_string()
     }
-    assert!(cases.len() >= 40, "{} cases", cases.len());
 
-    let mut report = Vec::new();
-    for case in &cases {
-        let big = case.big.map(|make| {
-            // Made for this case alone; "lock path is a directory" uses it for the lock.
-            let path = match case.what {
-                "lock path is a directory" => PathBuf::from(format!("{}.lock", config.display())),
-                _ => PathBuf::from(case.args[2].clone()),
-            };
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            if case.what == "lock path is a directory" {
-                std::fs::create_dir(&path).expect("mkdir lock");
-            } else {
-                make(&path);
-            }
-            path
+    /// A namespace of the case's own, with the ServiceAccount `ci`.
+    fn ns(&self) -> String {
+        let ns = self.ns.get_or_init(|| {
+            let ns = Namespace::new("bad-input");
+            admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
+            ns
         });
-        let before = snapshot(home.dir.path());
-        let mut cmd = home.satoken(&case.args);
-        for (key, value) in &case.env {
-            cmd.env(key, value);
-        }
-        let started = Instant::now();
-        let out = run(&mut cmd);
-        let took = started.elapsed();
-        assert!(!out.success(), "{}: should have failed:\n{out}", case.what);
-        assert!(
-            !out.stderr_text().contains("panicked"),
-            "{}: panicked:\n{out}",
-            case.what
-        );
-        assert!(
-            out.stderr_text().contains(&case.phrase),
-            "{}: stderr lacks {:?}:\n{out}",
-            case.what,
-            case.phrase
-        );
-        assert_eq!(out.stdout_text(), "", "{}: printed on stdout:\n{out}", case.what);
-        let stderr = out.stderr_text();
-        let said: Vec<&str> = stderr.lines().flat_map(|l| l.split(": ")).collect();
-        assert!(
-            said.windows(2).all(|w| w[0] != w[1]),
-            "{}: a cause said twice:\n{out}",
-            case.what
-        );
-        assert!(took < Duration::from_secs(30), "{}: took {took:?}", case.what);
-        assert_eq!(
-            snapshot(home.dir.path()),
-            before,
-            "{}: a file changed:\n{out}",
-            case.what
-        );
-        if let Some(path) = big {
-            if path.is_dir() {
-                std::fs::remove_dir(&path).expect("rm");
-            } else {
-                std::fs::remove_file(&path).expect("rm");
-            }
-        }
-        let first_line = out
-            .stderr_text()
-            .lines()
-            .find(|l| l.starts_with("error"))
-            .unwrap_or_default()
-            .to_owned();
-        report.push(format!("{:<40} {:>6}ms  {first_line}", case.what, took.as_millis()));
+        ns.name.clone()
     }
-    drop(immutable);
-    println!("{} cases:\n{}", cases.len(), report.join("\n"));
+
+    fn file(&self, rel: &str, bytes: &[u8]) -> String {
+        let path = self.home.path(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, bytes).expect("write");
+        path.display().to_string()
+    }
+
+    fn dir(&self, rel: &str) -> String {
+        std::fs::create_dir_all(self.home.path(rel)).expect("mkdir");
+        self.kc(rel)
+    }
+
+    /// A large file, made by `make`.
+    fn big(&self, rel: &str, make: fn(&Path)) -> String {
+        let path = self.home.path(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        make(&path);
+        path.display().to_string()
+    }
+
+    fn variant(&self, rel: &str, f: impl FnOnce(&mut Value)) -> String {
+        variant(&self.home, rel, f).display().to_string()
+    }
+
+    fn fake(&self, answer: Answer, rel: &str) -> String {
+        fake_config(&self.home, rel, &fake_server(answer))
+    }
+
+    /// A kubeconfig with a token of `nobody`, a ServiceAccount without RBAC (403).
+    fn nobody(&self) -> String {
+        let n = self.ns();
+        admin_ok(["create", "serviceaccount", "nobody", "-n", &n]);
+        let nobody = self.home.path("k/nobody");
+        run(self.home.satoken(["nobody", "-n", &n, "--output-file"]).arg(&nobody)).ok();
+        nobody.display().to_string()
+    }
+
+    /// The directory `rel` with a copy of the admin kubeconfig, made immutable: we run as
+    /// root, and chmod does not stop root. chattr +i needs a file system that supports it
+    /// (ext4, xfs, btrfs, tmpfs since Linux 6.0).
+    fn read_only(&self, rel: &str) -> String {
+        let dir = self.home.path(rel);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::copy(&self.config, dir.join("config")).expect("copy");
+        let immutable = Immutable::new(dir).expect("chattr +i works on the temporary directory's file system");
+        assert!(
+            self.immutable.set(immutable).is_ok(),
+            "one read-only directory per case"
+        );
+        self.kc(rel)
+    }
+}
+
+/// Runs `case` in `f`'s HOME: it must fail with its phrase, print nothing on stdout, say no
+/// cause twice, end within 30 s and change no file.
+fn check(f: &Fixture, case: &Case) {
+    let before = snapshot(f.home.dir.path());
+    let mut cmd = f.home.satoken(&case.args);
+    for (key, value) in &case.env {
+        cmd.env(key, value);
+    }
+    let started = Instant::now();
+    let out = run(&mut cmd);
+    let took = started.elapsed();
+    assert!(!out.success(), "{}: should have failed:\n{out}", case.what);
+    assert!(
+        !out.stderr_text().contains("panicked"),
+        "{}: panicked:\n{out}",
+        case.what
+    );
+    assert!(
+        out.stderr_text().contains(&case.phrase),
+        "{}: stderr lacks {:?}:\n{out}",
+        case.what,
+        case.phrase
+    );
+    assert_eq!(out.stdout_text(), "", "{}: printed on stdout:\n{out}", case.what);
+    let stderr = out.stderr_text();
+    let said: Vec<&str> = stderr.lines().flat_map(|l| l.split(": ")).collect();
+    assert!(
+        said.windows(2).all(|w| w[0] != w[1]),
+        "{}: a cause said twice:\n{out}",
+        case.what
+    );
+    assert!(took < Duration::from_secs(30), "{}: took {took:?}", case.what);
+    assert_eq!(
+        snapshot(f.home.dir.path()),
+        before,
+        "{}: a file changed:\n{out}",
+        case.what
+    );
+    let first_line = stderr.lines().find(|l| l.starts_with("error")).unwrap_or_default();
+    println!("{:<40} {:>6}ms  {first_line}", case.what, took.as_millis());
+}
+
+/// One #[test] per case: `name => |f| case`, where `f` is the case's own [`Fixture`].
+macro_rules! cases {
+    ($($name:ident => |$f:ident| $case:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let $f = Fixture::new();
+            let case = $case;
+            check(&$f, &case);
+        }
+    )*};
+}
+
+/// Hostile and broken input: every case fails clearly and changes no file.
+mod bad_input_fails_clearly_and_changes_no_file {
+    use super::*;
+
+    cases! {
+        // Flags.
+        duration_too_short => |f| case("duration too short", &["ci", "--duration", "5m"], "too short: the API server accepts 10m to 4294967296s");
+        duration_too_long => |f| case("duration too long", &["ci", "--duration", "4294967297s"], "too long");
+        negative_duration => |f| case("negative duration", &["ci", "--duration=-1h"], "--duration must be greater than or equal to 0");
+        sub_second_duration => |f| case("sub-second duration", &["ci", "--duration", "1500ms"], "cannot be expressed in units less than seconds");
+        duration_in_days => |f| case("duration in days", &["ci", "--duration", "1d"], "invalid duration \"1d\": unknown unit");
+        duration_not_a_number => |f| case("duration not a number", &["ci", "--duration", "soon"], "invalid value 'soon' for '--duration");
+        unknown_token_type => |f| case("unknown token type", &["ci", "--type", "forever"], "invalid value 'forever' for '--type");
+        bad_service_account_name => |f| case("bad ServiceAccount name", &["Not_A_Name"], "invalid ServiceAccount name \"Not_A_Name\"");
+        service_account_name_too_long => |f| case("ServiceAccount name too long", &[&"a".repeat(254)], "invalid ServiceAccount name");
+        bad_namespace => |f| case("bad namespace", &["ci", "-n", "Bad_NS"], "invalid namespace \"Bad_NS\"");
+        empty_context_name => |f| case("empty context name", &["ci", "--merge", "--context-name", ""], "--context-name must not be empty");
+        server_not_a_url => |f| case("server not a URL", &["ci", "--server", "k8s.example.com"], "is not a URL such as https://");
+        merge_and_output_file => |f| case("merge and output file", &["ci", "--merge", "--output-file", "x"], "cannot be used with");
+        token_output_and_merge => |f| case("token output and merge", &["ci", "-o", "token", "--merge"], "-o token prints only the token");
+        json_output_and_merge => |f| case("json output and merge", &["ci", "-o", "json", "--merge"], "drop -o json");
+        set_current_without_merge => |f| case("set-current without merge", &["ci", "--set-current"], "--merge");
+        secret_with_audience => |f| case("secret with audience", &["ci", "--type", "secret", "--audience", "x"], "apply to --type bound only");
+        secret_name_for_bound => |f| case("secret name for bound", &["ci", "--secret-name", "s"], "--secret-name applies to --type secret only");
+        revocable_secret => |f| case("revocable secret", &["ci", "--revocable", "--type", "secret"], "--revocable binds a bound token");
+        bound_name_without_kind => |f| case("bound name without kind", &["ci", "--bound-object-name", "x"], "can only be set if --bound-object-kind is provided");
+        unknown_bound_kind => |f| case("unknown bound kind", &["ci", "--bound-object-kind", "Deployment", "--bound-object-name", "x"], "possible values: Node, Pod, Secret");
+        grant_without_kind => |f| case("grant without kind", &["ci", "--grant", "view"], "expected role/NAME or clusterrole/NAME");
+        several_without_output_dir => |f| case("several without output-dir", &["ci", "other"], "need --output-dir");
+        negative_lock_timeout => |f| case("negative lock timeout", &["ci", "--merge", "--lock-timeout=-1s"], "--lock-timeout must be greater than or equal to 0");
+        negative_request_timeout => |f| case("negative request timeout", &["ci", "--request-timeout=-1s"], "--request-timeout must be greater than or equal to 0");
+        zero_secret_timeout => |f| case("zero secret timeout", &["ci", "--type", "secret", "--secret-timeout", "0s"], "--secret-timeout must be greater than 0");
+        empty_audience => |f| case("empty audience", &["ci", "--audience", ""], "--audience must not be an empty string");
+        missing_ca_flag_file => |f| case("missing CA flag file", &["ci", "--certificate-authority", "no-such.pem"], "cannot read --certificate-authority");
+        output_file_exists => |f| {
+            f.file("existing.kubeconfig", b"do not replace me\n");
+            case("output file exists", &["ci", "-n", &f.ns(), "--output-file", "existing.kubeconfig"], "already exists; refusing to overwrite it; pass --force")
+        };
+        unknown_flag => |f| case("unknown flag", &["ci", "--frobnicate"], "unexpected argument '--frobnicate'");
+        // Kubeconfig contents.
+        empty_kubeconfig => |f| case("empty kubeconfig", &["ci", "--kubeconfig", &f.file("k/empty", b"")], "no context is set");
+        not_yaml => |f| case("not YAML", &["ci", "--kubeconfig", &f.file("k/not-yaml", b"clusters: [unclosed\n  - {\n")], "error loading config file");
+        not_utf8 => |f| case("not UTF-8", &["ci", "--kubeconfig", &f.file("k/binary", &[b'k', 0x80, 0xff, 0xfe, 0x00, 0x01])], "file is not valid UTF-8");
+        json_array => |f| case("JSON array", &["ci", "--kubeconfig", &f.file("k/json-array", b"[{\"kind\": \"Config\"}]")], "the top level is not a mapping");
+        a_bare_string => |f| case("a bare string", &["ci", "--kubeconfig", &f.file("k/scalar", b"just a string\n")], "the top level is not a mapping");
+        several_documents => |f| case("several documents", &["ci", "--kubeconfig", &f.file("k/two-docs", b"apiVersion: v1\nkind: Config\n---\napiVersion: v1\nkind: Config\n")], "more than one YAML document");
+        clusters_not_a_list => |f| case("clusters not a list", &["ci", "--kubeconfig", &f.file("k/clusters-map", b"clusters: {a: 1}\n")], "clusters is not a list");
+        tab_indentation => |f| case("tab indentation", &["ci", "--kubeconfig", &f.file("k/tab-indent", b"clusters:\n\t- name: x\n")], "error loading config file");
+        wrong_kind => |f| case("wrong kind", &["ci", "--kubeconfig", &f.variant("k/kind-pod", |d| d["kind"] = json!("Pod"))], "kind is not \"Config\": not a kubeconfig");
+        wrong_api_version => |f| case("wrong apiVersion", &["ci", "--kubeconfig", &f.variant("k/api-v2", |d| d["apiVersion"] = json!("v2"))], "apiVersion is not \"v1\": not a kubeconfig");
+        duplicate_names => |f| {
+            let file = f.variant("k/duplicates", |d| {
+                // Two contexts named `local`: kubectl refuses the file (the second points nowhere).
+                let mut second = d["contexts"][0].clone();
+                second["context"]["cluster"] = json!("nowhere");
+                d["contexts"].as_array_mut().expect("contexts").push(second);
+            });
+            case("duplicate names", &["ci", "--kubeconfig", &file], "duplicate name \"local\" in contexts")
+        };
+        context_to_a_missing_cluster => |f| case("context to a missing cluster", &["ci", "--kubeconfig", &f.variant("k/no-cluster", |d| d["contexts"][0]["context"]["cluster"] = json!("gone"))], "refers to cluster \"gone\", which does not exist");
+        context_to_a_missing_user => |f| case("context to a missing user", &["ci", "--kubeconfig", &f.variant("k/no-user", |d| d["contexts"][0]["context"]["user"] = json!("gone"))], "refers to user \"gone\", which does not exist");
+        context_without_cluster => |f| {
+            let file = f.variant("k/ctx-without-cluster", |d| {
+                d["contexts"][0]["context"].as_object_mut().expect("context").remove("cluster");
+            });
+            case("context without cluster", &["ci", "--kubeconfig", &file], "has no cluster")
+        };
+        cluster_without_server => |f| {
+            let file = f.variant("k/no-server", |d| {
+                d["clusters"][0]["cluster"].as_object_mut().expect("cluster").remove("server");
+            });
+            case("cluster without server", &["ci", "--kubeconfig", &file], "has no server")
+        };
+        current_context_missing => |f| case("current-context missing", &["ci", "--kubeconfig", &f.variant("k/current-missing", |d| d["current-context"] = json!("gone"))], "context \"gone\" does not exist");
+        no_current_context => |f| {
+            let file = f.variant("k/no-current", |d| {
+                d.as_object_mut().expect("doc").remove("current-context");
+            });
+            case("no current-context", &["ci", "--kubeconfig", &file], "no context is set")
+        };
+        context_flag_missing => |f| case("--context missing", &["ci", "--context", "nope"], "context \"nope\" does not exist");
+        ca_file_missing => |f| {
+            let file = f.variant("k/ca-missing", |d| {
+                let cluster = d["clusters"][0]["cluster"].as_object_mut().expect("cluster");
+                cluster.remove("certificate-authority-data");
+                cluster.insert("certificate-authority".into(), json!("no-such-ca.pem"));
+            });
+            case("CA file missing", &["ci", "--kubeconfig", &file], "cannot read the certificate-authority")
+        };
+        kubeconfig_is_a_directory => |f| case("kubeconfig is a directory", &["ci", "--kubeconfig", &f.dir("k/dir")], "is a directory");
+        kubeconfig_entry_is_a_directory => |f| case("KUBECONFIG entry is a directory", &["ci"], "is a directory").env("KUBECONFIG", format!("{}:{}", f.dir("k/dir"), f.config.display()));
+        kubeconfig_missing => |f| case("kubeconfig missing", &["ci", "--kubeconfig", &f.kc("k/absent")], "does not exist");
+        a_file_in_place_of_a_directory => |f| case("a file in place of a directory", &["ci", "--kubeconfig", &format!("{}/config", f.file("a-file", b"a file where a directory is expected\n"))], "Not a directory");
+        unreadable_kubeconfig => |f| case("unreadable kubeconfig", &["ci", "--kubeconfig", "/proc/self/mem"], "Input/output error");
+        fifty_mb_that_is_not_utf8 => |f| {
+            let file = f.big("big/junk", |p| {
+                std::fs::write(p, (0..50 * 1024 * 1024).map(|i| (i % 251) as u8 | 0x80).collect::<Vec<u8>>()).expect("write");
+            });
+            case("50 MB that is not UTF-8", &["ci", "--kubeconfig", &file], "file is not valid UTF-8")
+        };
+        fifty_mb_of_nesting => |f| {
+            let file = f.big("big/deep", |p| std::fs::write(p, "[".repeat(50 * 1024 * 1024)).expect("write"));
+            case("50 MB of nesting", &["ci", "--kubeconfig", &file], "recursion limit exceeded")
+        };
+        an_endless_kubeconfig => |f| case("an endless kubeconfig", &["ci", "--kubeconfig", "/dev/zero"], "\"/dev/zero\": the file is larger than 256 MiB");
+        an_endless_ca_file => |f| case("an endless CA file", &["ci", "--certificate-authority", "/dev/zero"], "the file is larger than 16 MiB");
+        // Write targets that cannot be written.
+        output_file_under_proc => |f| case("output file under /proc", &["ci", "-n", &f.ns(), "--output-file", "/proc/satoken-out"], "cannot write");
+        output_file_below_a_file => |f| case("output file below a file", &["ci", "-n", &f.ns(), "--output-file", &format!("{}/out", f.file("a-file", b"a file where a directory is expected\n"))], "cannot write");
+        output_dir_under_proc => |f| case("output dir under /proc", &["ci", "-n", &f.ns(), "--output-dir", "/proc/satoken-dir"], "cannot write");
+        lock_path_is_a_directory => |f| {
+            std::fs::create_dir(format!("{}.lock", f.config.display())).expect("mkdir lock");
+            case("lock path is a directory", &["ci", "-n", &f.ns(), "--merge", "--lock-timeout", "1s"], "is locked")
+        };
+        output_file_in_a_read_only_directory => |f| {
+            let locked = f.read_only("locked");
+            case("output file in a read-only directory", &["ci", "-n", &f.ns(), "--output-file", &format!("{locked}/out")], "cannot write").env("KUBECONFIG", f.config.display().to_string())
+        };
+        merge_into_a_read_only_directory => |f| {
+            let locked = f.read_only("locked");
+            case("merge into a read-only directory", &["ci", "-n", &f.ns(), "--merge", "--kubeconfig", &format!("{locked}/config")], "cannot lock kubeconfig")
+        };
+        // Server answers.
+        status_401_made_up_token => |f| {
+            let file = f.variant("k/garbage-token", |d| d["users"][0]["user"] = json!({"token": "garbage-token-for-a-401"}));
+            case("401 (made-up token)", &["ci", "-n", &f.ns(), "--kubeconfig", &file], "Unauthorized")
+        };
+        status_403_no_rbac => |f| case("403 (no RBAC)", &["ci", "-n", &f.ns(), "--kubeconfig", &f.nobody()], "not allowed to create tokens for serviceaccount \"ci\"");
+        status_404_no_service_account => |f| case("404 (no ServiceAccount)", &["missing", "-n", &f.ns()], "serviceaccount \"missing\" not found");
+        status_404_no_namespace => |f| case("404 (no namespace)", &["ci", "-n", "no-such-namespace"], "namespace \"no-such-namespace\" not found");
+        status_409 => |f| case("409", &["ci", "--kubeconfig", &f.fake(Answer::Status(409, "Conflict", None), "k/fake-409")], "the server refused to create tokens for serviceaccount \"ci\"");
+        status_422 => |f| case("422", &["ci", "--kubeconfig", &f.fake(Answer::Status(422, "Invalid", None), "k/fake-422")], "fake server says Invalid");
+        status_500 => |f| case("500", &["ci", "--kubeconfig", &f.fake(Answer::Status(500, "InternalError", None), "k/fake-500")], "fake server says InternalError");
+        status_502_with_an_html_body => |f| {
+            let html = f.fake(Answer::Status(502, "Bad Gateway", Some("<html><body>bad gateway</body></html>")), "k/fake-html");
+            case("502 with an HTML body", &["ci", "--kubeconfig", &html], "502")
+        };
+        connection_closed => |f| case("connection closed", &["ci", "--kubeconfig", &f.fake(Answer::Close, "k/fake-close")], "cannot reach the API server");
+        no_answer => |f| case("no answer", &["ci", "--kubeconfig", &f.fake(Answer::Silent, "k/fake-silent"), "--request-timeout", "2s"], "cannot reach the API server");
+        tls_to_a_plain_server => |f| {
+            let server = fake_server(Answer::Status(200, "OK", None)).replace("http://", "https://");
+            let file = fake_config(&f.home, "k/fake-https", &server);
+            case("TLS to a plain server", &["ci", "--kubeconfig", &file, "--request-timeout", "5s"], "cannot reach the API server")
+        };
+        tls_name_that_does_not_match => |f| {
+            let file = f.variant("k/wrong-tls-name", |d| d["clusters"][0]["cluster"]["tls-server-name"] = json!("wrong.example.com"));
+            case("TLS name that does not match", &["ci", "-n", &f.ns(), "--kubeconfig", &file], "certificate")
+        };
+        ca_that_did_not_sign_the_server => |f| {
+            let ca = other_ca_base64(f.home.dir.path());
+            let file = f.variant("k/other-ca", |d| d["clusters"][0]["cluster"]["certificate-authority-data"] = json!(ca));
+            case("CA that did not sign the server", &["ci", "-n", &f.ns(), "--kubeconfig", &file], "certificate")
+        };
+        merge_while_the_server_refuses => |f| case("merge while the server refuses", &["ci", "--merge", "--kubeconfig", &f.fake(Answer::Status(409, "Conflict", None), "k/fake-409")], "the server refused");
+    }
 }
 
 #[test]

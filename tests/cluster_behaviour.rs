@@ -1,7 +1,7 @@
 //! The seed's observations S1-S9, reproduced on the local control plane with kubectl alone:
 //! the Kubernetes behaviour kubectl-satoken is built on, checked before we rely on it.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 
@@ -31,7 +31,7 @@ fn endpoint() -> Endpoint {
 /// kubectl authenticated by nothing but `token`.
 fn as_token(token: &str, args: &[&str]) -> support::Run {
     let ep = endpoint();
-    let mut cmd = Command::new(support::KUBECTL);
+    let mut cmd = Command::new(support::kubectl_bin());
     cmd.args([
         "--kubeconfig",
         "/dev/null",

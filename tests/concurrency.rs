@@ -23,7 +23,7 @@
 //! it writes: 40 at once, one run each, all 40 present, and a reader that reads the file
 //! over and over meanwhile always finds a whole kubeconfig that never loses a context.
 
-mod support;
+use crate::support;
 
 use std::ffi::OsStr;
 use std::path::Path;

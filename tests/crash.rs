@@ -14,7 +14,7 @@
 //!
 //! `SATOKEN_CRASH_SEED=N` replays a sequence of delays; the seed is printed.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};

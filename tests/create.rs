@@ -1,7 +1,7 @@
 //! `kubectl satoken SA`: the kubeconfig it prints, writes or refuses, checked against the local
 //! cluster with the real kubectl.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! The README's quick start, run as written.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

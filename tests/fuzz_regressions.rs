@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use kubectl_satoken::kubeconfig::{Chain, LoadingRules, Section};
-
-const LEAN_MIN_BYTES: usize = 256 * 1024;
+use kubectl_satoken::kubeconfig::{Chain, LEAN_MIN_BYTES, LoadingRules, Section};
 
 /// `text` padded with a trailing comment to the size from which `Chain::load_lean` outlines
 /// a file instead of parsing it whole.

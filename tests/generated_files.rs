@@ -1,12 +1,12 @@
 //! Generated files are committed and must match the clap definition: the shell completion
 //! scripts in `completions/` and the man pages in `man/`. To regenerate:
-//! `SATOKEN_REGENERATE=1 cargo test --test generated_files`.
+//! `SATOKEN_REGENERATE=1 cargo test --test integration generated_files::`.
 
 use clap::CommandFactory;
 use kubectl_satoken::cli::Cli;
 use kubectl_satoken::commands::completion;
 
-const REGENERATE: &str = "SATOKEN_REGENERATE=1 cargo test --test generated_files";
+const REGENERATE: &str = "SATOKEN_REGENERATE=1 cargo test --test integration generated_files::";
 
 /// Compares `path` (relative to the repo) with `expected`, or rewrites it when asked to.
 fn check(path: &str, expected: &[u8]) {

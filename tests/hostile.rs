@@ -2,7 +2,7 @@
 //! drives the real binary against a scripted TLS server on 127.0.0.1 (tests/support/hostile.rs),
 //! under a bound, and checks that no secret leaks, nothing panics and nothing waits forever.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! Every command here runs with `-vvv`, and the test first checks that this really logs
 //! requests, so that "nothing leaked" is not "nothing logged".
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

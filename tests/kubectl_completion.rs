@@ -3,7 +3,7 @@
 //! `satoken`; the script runs `kubectl-satoken __complete`. `kubectl __complete satoken ...`
 //! is what kubectl's own shell completion calls.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The token lifecycle against the local cluster: verify, list, inspect, refresh, revoke,
 //! onboarding, and many ServiceAccounts at once.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! and down that leaves no process and no state. It runs a cluster of its own (another state
 //! directory, other ports) so the shared test cluster is not disturbed.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -39,7 +39,7 @@ fn up_is_idempotent_status_reports_and_down_leaves_nothing() {
     assert!(status.contains("version: Kubernetes v1.37.2, etcd v3.6.16"), "{status}");
 
     let version =
-        support::run(Command::new(support::KUBECTL).args(["version", "-o", "json", "--kubeconfig", &path])).ok();
+        support::run(Command::new(support::kubectl_bin()).args(["version", "-o", "json", "--kubeconfig", &path])).ok();
     assert!(
         version.stdout_text().contains("\"gitVersion\": \"v1.37.2\""),
         "{version}"

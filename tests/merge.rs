@@ -1,7 +1,7 @@
 //! `--merge`: where entries go (compared with what kubectl 1.33 does from the same starting
 //! files), what survives, locks, symlinks, modes, and the source cluster's TLS settings.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -487,7 +487,8 @@ fn a_fifo_link_or_directory_at_the_lock_path_is_a_foreign_lock_that_never_hangs(
 /// A kubeconfig its user may not write (their own 0400 file, or root's 0644 file in a
 /// directory they may write) is refused by a merge as kubectl refuses it, before any
 /// request and with nothing written, although a rename through the directory would work.
-/// Run as an unprivileged user (root may write any file, and so may kubectl as root).
+/// Run as an unprivileged user (root may write any file, and so may kubectl as root): the
+/// test itself must run as root to switch users.
 #[test]
 fn a_kubeconfig_the_user_may_not_write_is_refused_as_kubectl_refuses_it() {
     use std::os::unix::fs::PermissionsExt;
@@ -496,10 +497,11 @@ fn a_kubeconfig_the_user_may_not_write_is_refused_as_kubectl_refuses_it() {
         .stdout_text()
         .trim()
         == "0";
-    if !root {
-        eprintln!("not root: cannot switch to an unprivileged user with setpriv; skipped");
-        return;
-    }
+    assert!(
+        root,
+        "this test runs as root, to switch to an unprivileged user with setpriv \
+         (skip it with `-- --skip merge::a_kubeconfig_the_user_may_not_write`)"
+    );
     let ns = Namespace::new("not-writable");
     admin_ok(["create", "serviceaccount", "ci", "-n", &ns.name]);
     const NOBODY: &str = "65534";
@@ -547,7 +549,7 @@ fn a_kubeconfig_the_user_may_not_write_is_refused_as_kubectl_refuses_it() {
         // kubectl 1.33 fails on the same file, the same way.
         as_nobody(
             &home,
-            support::KUBECTL,
+            support::kubectl_bin(),
             &["config", "set-context", "probe", "--cluster=local", "--kubeconfig", c],
         )
         .fails()

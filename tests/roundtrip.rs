@@ -11,7 +11,7 @@
 //!
 //! A file of several YAML documents is refused with a clear error and nothing is written.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,7 @@
 //!
 //! A missing shell fails the test with the command that installs it (`.ci/run` installs them).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -78,7 +78,7 @@ impl ShellHome {
         std::fs::create_dir_all(&bin).expect("mkdir bin");
         let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, bin.join(name)).expect("symlink");
         link(Path::new(support::satoken_bin()), "kubectl-satoken");
-        link(Path::new(support::KUBECTL), "kubectl");
+        link(Path::new(support::kubectl_bin()), "kubectl");
         install(
             &committed("kubectl_complete-satoken"),
             &bin.join("kubectl_complete-satoken"),

@@ -12,11 +12,9 @@ use std::fs;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use kubectl_satoken::kubeconfig::{Chain, LoadingRules, Section};
+use kubectl_satoken::kubeconfig::{Chain, LEAN_MIN_BYTES, LoadingRules, Section};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-
-const LEAN_MIN_BYTES: usize = 256 * 1024;
 
 fn scratch() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();

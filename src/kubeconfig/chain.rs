@@ -35,8 +35,9 @@ pub struct KubeconfigFile {
     lean: Option<Box<Lean>>,
 }
 
-/// Files from this size on are loaded lean.
-pub(crate) const LEAN_MIN_BYTES: usize = 256 * 1024;
+/// Files from this size on are loaded lean (public for the tests and fuzz targets that make
+/// files of this size).
+pub const LEAN_MIN_BYTES: usize = 256 * 1024;
 
 /// The text of a lean file, where its entries are, and what has been parsed of them.
 #[derive(Clone)]

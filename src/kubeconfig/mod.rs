@@ -21,7 +21,7 @@ mod write;
 mod yaml;
 
 pub use batch::write_all;
-pub use chain::{Chain, Entry, KubeconfigFile};
+pub use chain::{Chain, Entry, KubeconfigFile, LEAN_MIN_BYTES};
 pub use error::KubeconfigError;
 pub use merge::merge;
 pub use plan::{MergeReport, MergeRequest};

@@ -1,7 +1,7 @@
 //! Test support: the local control plane (started once per test run, or the one named by
 //! `SATOKEN_TEST_KUBECONFIG`), a namespace per test, and a command runner whose failures show
 //! the command, its stdout and its stderr.
-#![allow(dead_code)] // each test binary uses its own part of this module
+#![allow(dead_code)] // the hostile server keeps replies and accessors no test uses yet
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -13,8 +13,14 @@ use base64::Engine;
 
 pub mod hostile;
 
-/// The real kubectl the generated kubeconfigs are checked with.
-pub const KUBECTL: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
+/// The real kubectl the generated kubeconfigs are checked with: `$KUBECTL`, else kubectl 1.33
+/// where the Google Cloud SDK installs it.
+pub fn kubectl_bin() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        std::env::var("KUBECTL").unwrap_or_else(|_| "/usr/lib/google-cloud-sdk/bin/kubectl.1.33".to_owned())
+    })
+}
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -162,7 +168,7 @@ impl Home {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = self.base(KUBECTL);
+        let mut cmd = self.base(kubectl_bin());
         cmd.args(args);
         cmd
     }
@@ -174,7 +180,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut cmd = Command::new(KUBECTL);
+    let mut cmd = Command::new(kubectl_bin());
     cmd.arg("--kubeconfig").arg(admin_kubeconfig()).args(args);
     run(&mut cmd)
 }
@@ -260,7 +266,7 @@ pub fn yaml(text: &str) -> serde_json::Value {
 
 /// Creates objects from a YAML manifest as the admin.
 pub fn admin_apply(manifest: &str) -> Run {
-    let mut cmd = Command::new(KUBECTL);
+    let mut cmd = Command::new(kubectl_bin());
     cmd.arg("--kubeconfig")
         .arg(admin_kubeconfig())
         .args(["apply", "-f", "-"]);
