@@ -16,6 +16,12 @@ use crate::services::source::SourceError;
 use crate::services::verify::VerifyError;
 use crate::token::TokenError;
 
+use std::time::Duration;
+
+use crate::cli::{KubeconfigArgs, RevokeWaitArgs, WriteArgs};
+use crate::kubeconfig::LoadingRules;
+use crate::services::revocation;
+
 pub use inspect::inspect;
 pub use list::{ListRow, list, rows};
 pub use refresh::refresh;
@@ -61,4 +67,28 @@ pub enum LifecycleError {
     Json(#[from] serde_json::Error),
     #[error("cannot write to stdout")]
     Stdout(#[source] std::io::Error),
+}
+
+/// What `refresh` and `revoke` settle from their flags before any work starts.
+#[derive(Debug, Clone)]
+struct WriteSettings {
+    rules: LoadingRules,
+    request_timeout: Option<Duration>,
+    /// How long to wait for a deleted Secret's token to be rejected (`None`: --no-wait).
+    wait: Option<Duration>,
+    lock_timeout: Duration,
+    quiet: bool,
+}
+
+impl WriteSettings {
+    fn new(kubeconfig: &KubeconfigArgs, wait: &RevokeWaitArgs, write: &WriteArgs) -> Result<Self, LifecycleError> {
+        let timeout = kubeconfig.request_timeout.to_std();
+        Ok(WriteSettings {
+            rules: LoadingRules::from_env(kubeconfig.kubeconfig.clone()),
+            request_timeout: (!timeout.is_zero()).then_some(timeout),
+            wait: revocation::wait_bound(wait.no_wait, wait.wait_timeout)?,
+            lock_timeout: write.lock_timeout.to_std(),
+            quiet: write.quiet,
+        })
+    }
 }

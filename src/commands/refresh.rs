@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::LifecycleError;
+use super::{LifecycleError, WriteSettings};
 use crate::cli::RefreshArgs;
 use crate::credentials::Trust;
 use crate::kubeconfig::{Chain, LoadingRules};
@@ -21,7 +21,8 @@ use crate::services::source::{Source, SourceCluster};
 const SECRET_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), LifecycleError> {
-    let rules = LoadingRules::from_env(args.kubeconfig_args.kubeconfig.clone());
+    let settings = WriteSettings::new(&args.kubeconfig_args, &args.wait, &args.write)?;
+    let rules = &settings.rules;
     let chain = Chain::load(rules.clone())?;
     let targets = match &args.context {
         Some(name) if !args.all => vec![find_managed(&chain, name)?],
@@ -30,23 +31,21 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
     if targets.is_empty() {
         return Err(LifecycleError::NoneManaged);
     }
-    let bound = revocation::wait_bound(args.wait.no_wait, args.wait.wait_timeout)?;
-    let timeout = args.kubeconfig_args.request_timeout.to_std();
-    let timeout = (!timeout.is_zero()).then_some(timeout);
+    let (bound, timeout) = (settings.wait, settings.request_timeout);
     let mut revoked = Vec::new();
     for managed in &targets {
         let placement = Placement {
             set_current: false,
             overwrite: false,
-            lock_timeout: args.write.lock_timeout.to_std(),
+            lock_timeout: settings.lock_timeout,
         };
-        let (line, old) = refresh_one(&chain, &rules, managed, timeout, placement)
+        let (line, old) = refresh_one(&chain, rules, managed, timeout, placement)
             .await
             .map_err(|e| LifecycleError::Refresh {
                 context: managed.context.clone(),
                 source: Box::new(e),
             })?;
-        if !args.write.quiet {
+        if !settings.quiet {
             let _ = writeln!(stderr, "{line}");
         }
         revoked.extend(old);
@@ -55,7 +54,7 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
     if let Some(bound) = bound
         && !revoked.is_empty()
     {
-        if !args.write.quiet {
+        if !settings.quiet {
             let _ = writeln!(
                 stderr,
                 "Waiting until the API servers' token cache (10 s) has expired, then checking that the old token{} \
@@ -64,7 +63,7 @@ pub async fn refresh(args: &RefreshArgs, stderr: &mut impl Write) -> Result<(), 
             );
         }
         let outcomes = revocation::confirm(&revoked, bound, timeout).await?;
-        if !args.write.quiet {
+        if !settings.quiet {
             for outcome in outcomes {
                 let _ = writeln!(stderr, "{}", outcome.verdict("the old token"));
             }

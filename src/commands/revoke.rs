@@ -4,16 +4,17 @@
 
 use std::io::Write;
 
-use super::LifecycleError;
+use super::{LifecycleError, WriteSettings};
 use crate::cli::RevokeArgs;
 use crate::credentials::Trust;
-use crate::kubeconfig::{self, Chain, LoadingRules, MergeRequest, Section};
+use crate::kubeconfig::{self, Chain, MergeRequest, Section};
 use crate::services::managed::find_managed;
 use crate::services::revocation::{self, Deletion, Revoked};
 use crate::services::source::{Source, SourceCluster};
 
 pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), LifecycleError> {
-    let rules = LoadingRules::from_env(args.kubeconfig_args.kubeconfig.clone());
+    let settings = WriteSettings::new(&args.kubeconfig_args, &args.wait, &args.write)?;
+    let rules = &settings.rules;
     let chain = Chain::load(rules.clone())?;
     let managed = find_managed(&chain, &args.context)?;
     let record = &managed.record;
@@ -26,9 +27,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
                 .map_or("never".to_string(), |at| format!("at {at}")),
         });
     };
-    let bound = revocation::wait_bound(args.wait.no_wait, args.wait.wait_timeout)?;
-    let timeout = args.kubeconfig_args.request_timeout.to_std();
-    let timeout = (!timeout.is_zero()).then_some(timeout);
+    let (bound, timeout) = (settings.wait, settings.request_timeout);
     let source = Source::resolve(&chain, Some(&record.source_context))?;
     // The probe reaches the server the way the context itself does.
     let cluster = match &managed.cluster_body {
@@ -54,7 +53,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
     };
     match bound {
         None => {
-            if !args.write.quiet {
+            if !settings.quiet {
                 let _ = writeln!(
                     stderr,
                     "{what}: the token of context {:?} stops working within about 10 s (API servers accept a token they \
@@ -64,7 +63,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
             }
         }
         Some(bound) => {
-            if !args.write.quiet {
+            if !settings.quiet {
                 let _ = writeln!(
                     stderr,
                     "{what}; waiting until the API servers' token cache (10 s) has expired, then checking that the \
@@ -72,7 +71,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
                 );
             }
             let outcomes = revocation::confirm(std::slice::from_ref(&revoked), bound, timeout).await?;
-            if !args.write.quiet {
+            if !settings.quiet {
                 for outcome in outcomes {
                     let _ = writeln!(stderr, "{}", outcome.verdict("the token"));
                 }
@@ -103,10 +102,10 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
         set_current: None,
         overwrite: false,
         ours: crate::record::is_managed,
-        lock_timeout: args.write.lock_timeout.to_std(),
+        lock_timeout: settings.lock_timeout,
     };
-    let report = kubeconfig::merge(&rules, &request)?;
-    if !args.write.quiet {
+    let report = kubeconfig::merge(rules, &request)?;
+    if !settings.quiet {
         let files: Vec<String> = report.removed.iter().map(|(_, _, f)| f.display().to_string()).collect();
         let mut files = files;
         files.dedup();
