@@ -15,13 +15,20 @@ pub fn message(text: &str) -> String {
     escape(text, true)
 }
 
+/// Characters that change how the text around them is shown without being shown themselves:
+/// control characters, and the bidirectional overrides and isolates that can make a line read
+/// in another order than it is written ("Trojan Source").
+fn hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 fn escape(text: &str, keep_newlines: bool) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(hidden) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() && !(keep_newlines && c == '\n') {
+            if hidden(c) && !(keep_newlines && c == '\n') {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
@@ -131,6 +138,7 @@ mod tests {
         assert_eq!(line(hostile), "ok\\u{1b}]0;pwned\\u{7}\\nSubject: system:admin\\r");
         assert_eq!(message(hostile), "ok\\u{1b}]0;pwned\\u{7}\nSubject: system:admin\\r");
         assert_eq!(line("plain ü"), "plain ü");
+        assert_eq!(line("admin\u{202e}txt.exe"), "admin\\u{202e}txt.exe");
     }
 
     #[test]

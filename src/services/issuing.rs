@@ -309,7 +309,7 @@ impl Handout {
         match &self.created_secret {
             Some(name) => token::delete_secret(client, &self.record.namespace, name)
                 .await
-                .map(|()| Some(name.as_str())),
+                .map(|_| Some(name.as_str())),
             None => Ok(None),
         }
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, PostParams};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -71,26 +71,8 @@ pub enum RevocationError {
     Probe(#[from] VerifyError),
 }
 
-/// What the delete found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deletion {
-    Deleted,
-    /// NotFound: someone deleted it before us (its token may still be cached).
-    AlreadyGone,
-}
-
 /// Deletes a Secret, telling a delete from a Secret that was already gone.
-pub async fn delete(client: &kube::Client, namespace: &str, name: &str) -> Result<Deletion, TokenError> {
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    match secrets.delete(name, &DeleteParams::default()).await {
-        Ok(_) => Ok(Deletion::Deleted),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(Deletion::AlreadyGone),
-        Err(e) => {
-            let verb = format!("delete secret {name:?} in namespace {namespace:?}");
-            Err(TokenError::from_api(e, &verb, namespace, ""))
-        }
-    }
-}
+pub use crate::token::{Deletion, delete_secret as delete};
 
 /// The flags' wait: `None` with --no-wait, else the checked --wait-timeout.
 pub fn wait_bound(no_wait: bool, wait_timeout: GoDuration) -> Result<Option<Duration>, RevocationError> {

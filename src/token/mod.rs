@@ -12,5 +12,5 @@ pub use bound::{BoundObject, BoundRequest, issue_bound};
 pub use error::TokenError;
 pub use issued::IssuedToken;
 pub use kind::{BoundObjectKind, TokenType};
-pub use revocation_anchor::{create_anchor, delete_secret};
+pub use revocation_anchor::{Deletion, create_anchor, delete_secret};
 pub use secret::{SecretRequest, issue_secret};

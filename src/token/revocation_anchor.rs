@@ -46,12 +46,20 @@ pub async fn create_anchor(
         })
 }
 
+/// What deleting a Secret found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    Deleted,
+    /// NotFound: someone deleted it before (its token may still be cached by API servers).
+    AlreadyGone,
+}
+
 /// Deletes a Secret; one that is already gone is not an error.
-pub async fn delete_secret(client: &kube::Client, namespace: &str, name: &str) -> Result<(), TokenError> {
+pub async fn delete_secret(client: &kube::Client, namespace: &str, name: &str) -> Result<Deletion, TokenError> {
     let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
     match secrets.delete(name, &DeleteParams::default()).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Ok(_) => Ok(Deletion::Deleted),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(Deletion::AlreadyGone),
         Err(e) => {
             let verb = format!("delete secret {name:?} in namespace {namespace:?}");
             Err(TokenError::from_api(e, &verb, namespace, ""))
