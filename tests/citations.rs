@@ -31,8 +31,10 @@ fn paths(text: &str) -> Vec<String> {
 }
 
 /// The source files a citation may point into, each with the segments left to find in it:
-/// `tests/FIRST.rs` for an integration test, and for a unit test (`...::tests::...`) the
-/// module file before `tests`, which must exist. None: not a test path.
+/// `tests/FIRST.rs` for an integration test, for a unit test (`...::tests::...`) the module
+/// file before `tests`, which must exist, and for `module::function` a module file of tests
+/// of its own (`src/layering.rs`) unless the function is the module's API (`escape::foreign`).
+/// None: not a test path.
 fn candidates<'a>(segments: &'a [&'a str]) -> Option<Vec<(PathBuf, &'a [&'a str])>> {
     let repo = support::repo();
     let mut found = Vec::new();
@@ -48,6 +50,21 @@ fn candidates<'a>(segments: &'a [&'a str]) -> Option<Vec<(PathBuf, &'a [&'a str]
             .find(|p| p.is_file())
         {
             found.push((file, &segments[at..]));
+        }
+    }
+    if unit.is_none()
+        && found.is_empty()
+        && let Some((last, modules)) = segments.split_last()
+    {
+        let dir = modules.iter().fold(repo.join("src"), |p, s| p.join(s));
+        if let Some(file) = [dir.with_extension("rs"), dir.join("mod.rs")]
+            .into_iter()
+            .find(|p| p.is_file())
+        {
+            let text = std::fs::read_to_string(&file).expect("read source");
+            if !text.contains(&format!("pub fn {last}(")) {
+                found.push((file, &segments[segments.len() - 1..]));
+            }
         }
     }
     (!found.is_empty() || unit.is_some()).then_some(found)

@@ -428,10 +428,11 @@ impl CreateOptions {
         }
         if !placement.overwrite {
             let names = &self.targets[0].names;
-            for (section, name, flag) in [
-                (Section::Clusters, &names.cluster, "cluster-name"),
-                (Section::Users, &names.user, "user-name"),
-                (Section::Contexts, &names.context, "context-name"),
+            // The merge refuses these too (under the lock); found here, no token is issued.
+            for (section, name) in [
+                (Section::Clusters, &names.cluster),
+                (Section::Users, &names.user),
+                (Section::Contexts, &names.context),
             ] {
                 if let Some(entry) = self.chain.entry(section, name)
                     && !crate::record::is_managed(entry.body)
@@ -441,7 +442,7 @@ impl CreateOptions {
                         name: name.clone(),
                         file: entry.file.to_path_buf(),
                     };
-                    return Err(IssueError::NameTaken { flag, error }.into());
+                    return Err(IssueError::name_taken(error).into());
                 }
             }
         }

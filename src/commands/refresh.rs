@@ -15,7 +15,7 @@ use crate::services::issued_kubeconfig::EntryNames;
 use crate::services::issuing::{self, IssueError, Placement, TokenPlan};
 use crate::services::managed::{Managed, find_managed, managed_contexts};
 use crate::services::revocation::{self, Deletion, Revoked};
-use crate::services::source::{Source, SourceCluster};
+use crate::services::source::Source;
 
 /// How long a rotation waits for the tokens controller.
 const SECRET_TIMEOUT: Duration = Duration::from_secs(30);
@@ -83,10 +83,7 @@ async fn refresh_one(
     let source = Source::resolve(chain, Some(&record.source_context))?;
     let client = source.client(chain, timeout, Trust::Operator).await?;
     // The cluster entry stays as it is (a --server override, say); only the token changes.
-    let cluster = match &managed.cluster_body {
-        Some(body) => SourceCluster::from_entry(&managed.cluster, body, &managed.file)?,
-        None => source.cluster.clone(),
-    };
+    let cluster = managed.cluster(&source)?;
     let names = EntryNames {
         context: managed.context.clone(),
         cluster: managed.cluster.clone(),

@@ -10,7 +10,7 @@ use crate::credentials::Trust;
 use crate::kubeconfig::{self, Chain, MergeRequest, Section};
 use crate::services::managed::find_managed;
 use crate::services::revocation::{self, Deletion, Revoked};
-use crate::services::source::{Source, SourceCluster};
+use crate::services::source::Source;
 
 pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), LifecycleError> {
     let settings = WriteSettings::new(&args.kubeconfig_args, &args.wait, &args.write)?;
@@ -30,10 +30,7 @@ pub async fn revoke(args: &RevokeArgs, stderr: &mut impl Write) -> Result<(), Li
     let (bound, timeout) = (settings.wait, settings.request_timeout);
     let source = Source::resolve(&chain, Some(&record.source_context))?;
     // The probe reaches the server the way the context itself does.
-    let cluster = match &managed.cluster_body {
-        Some(body) => SourceCluster::from_entry(&managed.cluster, body, &managed.file)?,
-        None => source.cluster.clone(),
-    };
+    let cluster = managed.cluster(&source)?;
     let client = source.client(&chain, timeout, Trust::Operator).await?;
     let deletion = revocation::delete(&client, &record.namespace, secret).await?;
     let revoked = Revoked::new(

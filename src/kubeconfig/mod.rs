@@ -5,7 +5,7 @@
 //! keys survive a read/write cycle. Comments survive where a merge is spliced into the text
 //! (`splice.rs`), not where a file is rewritten whole (kubectl drops them always).
 
-mod batch;
+mod all_or_nothing;
 mod chain;
 mod error;
 mod lock;
@@ -20,7 +20,7 @@ mod unlocked_read;
 mod write;
 mod yaml;
 
-pub use batch::write_all;
+pub use all_or_nothing::write_all;
 pub use chain::{Chain, Entry, KubeconfigFile, LEAN_MIN_BYTES};
 pub use error::KubeconfigError;
 pub use merge::merge;

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::kubeconfig::{Chain, Section};
 use crate::record::TokenRecord;
+use crate::services::source::{Source, SourceCluster, SourceError};
 
 /// A context looked up by name that is not one this tool created.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,17 @@ pub struct Managed {
     /// The body of the context's cluster entry, if it exists.
     pub cluster_body: Option<Value>,
     pub token: Option<SecretString>,
+}
+
+impl Managed {
+    /// The cluster the context itself uses (its entry as it is: a --server override, say),
+    /// or the source's when that entry is gone.
+    pub fn cluster(&self, source: &Source) -> Result<SourceCluster, SourceError> {
+        match &self.cluster_body {
+            Some(body) => SourceCluster::from_entry(&self.cluster, body, &self.file),
+            None => Ok(source.cluster.clone()),
+        }
+    }
 }
 
 fn str_of<'a>(body: &'a Value, key: &str) -> &'a str {
