@@ -2,6 +2,7 @@
 //! and with `--verify` the API server's own answer about who it is and what it may do.
 
 use std::io::Write;
+use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
@@ -76,10 +77,38 @@ fn describe(context: &str, claims: &Claims, record: Option<&TokenRecord>, now: T
     lines
 }
 
+/// What `inspect` settles from its flags before any work starts.
+struct InspectSettings {
+    rules: LoadingRules,
+    context: Option<String>,
+    /// With --verify: the request timeout, and how far the file's user entry is trusted.
+    verify: Option<(Option<Duration>, Trust)>,
+    json: bool,
+}
+
+impl InspectSettings {
+    fn new(args: &InspectArgs) -> Self {
+        let explicit = args.file.clone().or_else(|| args.kubeconfig_args.kubeconfig.clone());
+        let timeout = args.kubeconfig_args.request_timeout.to_std();
+        // A file someone handed over is verified with its inline token alone.
+        let trust = if args.file.is_some() {
+            Trust::HandedOver
+        } else {
+            Trust::Operator
+        };
+        InspectSettings {
+            rules: LoadingRules::from_env(explicit),
+            context: args.context.clone(),
+            verify: args.verify.then_some(((!timeout.is_zero()).then_some(timeout), trust)),
+            json: args.output == Some(InspectFormat::Json),
+        }
+    }
+}
+
 pub async fn inspect(args: &InspectArgs, stdout: &mut impl Write) -> Result<(), LifecycleError> {
-    let explicit = args.file.clone().or_else(|| args.kubeconfig_args.kubeconfig.clone());
-    let chain = Chain::load(LoadingRules::from_env(explicit))?;
-    let name = match args.context.as_deref().or_else(|| chain.current_context()) {
+    let settings = InspectSettings::new(args);
+    let chain = Chain::load(settings.rules.clone())?;
+    let name = match settings.context.as_deref().or_else(|| chain.current_context()) {
         Some(name) => name.to_string(),
         None => return Err(LifecycleError::NoContext),
     };
@@ -103,16 +132,8 @@ pub async fn inspect(args: &InspectArgs, stdout: &mut impl Write) -> Result<(), 
     let mut lines = describe(&name, &claims, record.as_ref(), now);
 
     let mut verified = None;
-    if args.verify {
-        let timeout = args.kubeconfig_args.request_timeout.to_std();
-        let timeout = (!timeout.is_zero()).then_some(timeout);
+    if let Some((timeout, trust)) = settings.verify {
         let kubeconfig = chain.to_kube()?;
-        // A file someone handed over is verified with its inline token alone.
-        let trust = if args.file.is_some() {
-            Trust::HandedOver
-        } else {
-            Trust::Operator
-        };
         let client = source::client_for(kubeconfig, &name, timeout, trust).await?;
         let server = source::Source::resolve(&chain, Some(&name))?.cluster.server;
         let username = verify::whoami(&client, &server).await?;
@@ -124,34 +145,31 @@ pub async fn inspect(args: &InspectArgs, stdout: &mut impl Write) -> Result<(), 
         verified = Some((username, namespace, rules));
     }
 
-    let text = match args.output {
-        Some(InspectFormat::Json) => {
-            let mut object = serde_json::Map::new();
-            for (k, v) in &lines {
-                object.insert(k.to_lowercase().replace(' ', "_"), json!(v));
-            }
-            if let Some((username, namespace, rules)) = &verified {
-                object.insert(
-                    "verified".into(),
-                    json!({"username": username, "namespace": namespace, "rules": rules}),
-                );
-            }
-            serde_json::to_string_pretty(&object)? + "\n"
+    let text = if settings.json {
+        let mut object = serde_json::Map::new();
+        for (k, v) in &lines {
+            object.insert(k.to_lowercase().replace(' ', "_"), json!(v));
         }
-        None => {
-            let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
-            let mut out: String = lines
-                .iter()
-                .map(|(k, v)| format!("{:<width$} {}\n", format!("{k}:"), escape::line(v)))
-                .collect();
-            if let Some((_, namespace, rules)) = &verified {
-                out.push_str(&format!("May, in namespace {}:\n", escape::line(namespace)));
-                for rule in rules {
-                    out.push_str(&format!("  {}\n", escape::line(rule)));
-                }
-            }
-            out
+        if let Some((username, namespace, rules)) = &verified {
+            object.insert(
+                "verified".into(),
+                json!({"username": username, "namespace": namespace, "rules": rules}),
+            );
         }
+        serde_json::to_string_pretty(&object)? + "\n"
+    } else {
+        let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
+        let mut out: String = lines
+            .iter()
+            .map(|(k, v)| format!("{:<width$} {}\n", format!("{k}:"), escape::line(v)))
+            .collect();
+        if let Some((_, namespace, rules)) = &verified {
+            out.push_str(&format!("May, in namespace {}:\n", escape::line(namespace)));
+            for rule in rules {
+                out.push_str(&format!("  {}\n", escape::line(rule)));
+            }
+        }
+        out
     };
     stdout.write_all(text.as_bytes()).map_err(LifecycleError::Stdout)
 }
