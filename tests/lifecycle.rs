@@ -572,6 +572,30 @@ fn rejected_now(home: &Home, kubeconfig: &Path) {
     );
 }
 
+/// A Secret-based token for ServiceAccount `ci` of `ns`, merged as context `name`.
+fn merge_secret_context(home: &Home, ns: &Namespace, name: &str) {
+    run(&mut home.satoken([
+        "ci",
+        "-n",
+        &ns.name,
+        "--merge",
+        "--context-name",
+        name,
+        "--type",
+        "secret",
+    ]))
+    .ok();
+}
+
+/// The same, used once with kubectl (so the API server caches it as good); the standalone
+/// copy of the context that used it.
+fn merge_used_secret_context(home: &Home, ns: &Namespace, name: &str) -> PathBuf {
+    merge_secret_context(home, ns, name);
+    let copy = standalone_copy(home, None, name, &format!("{name}.yaml"));
+    whoami(home, &copy).ok();
+    copy
+}
+
 #[test]
 fn a_token_used_just_before_revoke_is_rejected_the_moment_revoke_returns() {
     let ns = Namespace::new("revoke-cache");
@@ -610,19 +634,7 @@ fn revoke_no_wait_returns_at_once_and_says_the_token_works_for_up_to_10_s() {
     ns.service_account_that_lists_pods("ci");
     let home = Home::new();
     home.admin_config(".kube/config");
-    run(&mut home.satoken([
-        "ci",
-        "-n",
-        &ns.name,
-        "--merge",
-        "--context-name",
-        "ctx",
-        "--type",
-        "secret",
-    ]))
-    .ok();
-    let copy = standalone_copy(&home, None, "ctx", "ctx.yaml");
-    whoami(&home, &copy).ok();
+    let copy = merge_used_secret_context(&home, &ns, "ctx");
 
     let started = std::time::Instant::now();
     let out = run(&mut home.satoken(["revoke", "ctx", "--no-wait"])).ok();
@@ -668,19 +680,7 @@ fn revoke_of_a_secret_already_deleted_says_so_and_still_waits_out_the_cache() {
     ns.service_account_that_lists_pods("ci");
     let home = Home::new();
     let config = home.admin_config(".kube/config");
-    run(&mut home.satoken([
-        "ci",
-        "-n",
-        &ns.name,
-        "--merge",
-        "--context-name",
-        "ctx",
-        "--type",
-        "secret",
-    ]))
-    .ok();
-    let copy = standalone_copy(&home, None, "ctx", "ctx.yaml");
-    whoami(&home, &copy).ok();
+    let copy = merge_used_secret_context(&home, &ns, "ctx");
     let secret = secret_of(&home, "ctx");
     admin_ok(["delete", "secret", &secret, "-n", &ns.name]);
 
@@ -704,19 +704,7 @@ fn refresh_waits_once_until_every_old_token_is_rejected() {
     home.admin_config(".kube/config");
     let mut copies = Vec::new();
     for name in ["one", "two"] {
-        run(&mut home.satoken([
-            "ci",
-            "-n",
-            &ns.name,
-            "--merge",
-            "--context-name",
-            name,
-            "--type",
-            "secret",
-        ]))
-        .ok();
-        let copy = standalone_copy(&home, None, name, &format!("{name}.yaml"));
-        whoami(&home, &copy).ok();
+        let copy = merge_used_secret_context(&home, &ns, name);
         copies.push(copy);
     }
 
@@ -754,17 +742,7 @@ fn revoke_fails_when_a_finalizer_keeps_the_secret_past_the_wait() {
     ns.service_account_that_lists_pods("ci");
     let home = Home::new();
     let config = home.admin_config(".kube/config");
-    run(&mut home.satoken([
-        "ci",
-        "-n",
-        &ns.name,
-        "--merge",
-        "--context-name",
-        "ctx",
-        "--type",
-        "secret",
-    ]))
-    .ok();
+    merge_secret_context(&home, &ns, "ctx");
     let secret = secret_of(&home, "ctx");
     let hold = |finalizers: &str| {
         admin_ok([
