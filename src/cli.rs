@@ -479,6 +479,18 @@ mod tests {
         assert!(
             matches!(cli.command, Some(Command::Refresh(a)) if a.write.lock_timeout.to_std() == Duration::from_secs(10))
         );
+        for argv in [
+            &["kubectl-satoken", "revoke", "c"][..],
+            &["kubectl-satoken", "refresh", "--all"],
+        ] {
+            let wait = match Cli::try_parse_from(argv).unwrap().command {
+                Some(Command::Revoke(a)) => a.wait,
+                Some(Command::Refresh(a)) => a.wait,
+                _ => unreachable!(),
+            };
+            assert_eq!(wait.wait_timeout.to_std(), Duration::from_secs(30), "--help says 30s");
+            assert!(!wait.no_wait);
+        }
         let cli = Cli::try_parse_from(["kubectl-satoken", "revoke", "c"]).unwrap();
         assert!(
             matches!(cli.command, Some(Command::Revoke(a)) if a.wait.wait_timeout.to_std() == Duration::from_secs(30) && !a.wait.no_wait)

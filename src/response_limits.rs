@@ -26,6 +26,12 @@ pub enum LimitError {
     TooLarge,
 }
 
+impl LimitError {
+    fn timeout(took: Duration) -> LimitError {
+        LimitError::Timeout(crate::duration::GoDuration::from_std(took).to_string())
+    }
+}
+
 /// The tower layer: `timeout` is `--request-timeout` (none: no deadline).
 #[derive(Debug, Clone, Copy)]
 pub struct ResponseLimitLayer {
@@ -76,7 +82,7 @@ where
             let response = match deadline {
                 Some((at, took)) => tokio::time::timeout_at(at, response)
                     .await
-                    .map_err(|_| LimitError::Timeout(crate::duration::GoDuration::from_std(took).to_string()))?,
+                    .map_err(|_| LimitError::timeout(took))?,
                 None => response.await,
             }
             .map_err(Into::into)?;
@@ -114,8 +120,7 @@ where
         if let Some((sleep, took)) = this.deadline.as_mut()
             && sleep.as_mut().poll(cx).is_ready()
         {
-            let took = crate::duration::GoDuration::from_std(*took).to_string();
-            return Poll::Ready(Some(Err(LimitError::Timeout(took).into())));
+            return Poll::Ready(Some(Err(LimitError::timeout(*took).into())));
         }
         match this.inner.as_mut().poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {

@@ -144,7 +144,7 @@ pub async fn settle(kubeconfig: &mut Kubeconfig, context: &str, trust: Trust) ->
                 let encode = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem);
                 auth.client_certificate_data = Some(encode(&cert));
                 auth.client_key_data = Some(SecretString::from(encode(key.expose_secret())));
-                redact_remember(key.expose_secret());
+                crate::redact::remember(key.expose_secret());
                 auth.client_certificate = None;
                 auth.client_key = None;
             }
@@ -250,29 +250,25 @@ pub fn is_header_safe(token: &str) -> bool {
 
 fn remember_secrets(auth: &AuthInfo) {
     if let Some(token) = &auth.token {
-        redact_remember(token.expose_secret());
+        crate::redact::remember(token.expose_secret());
     }
     if let Some(password) = &auth.password {
-        redact_remember(password.expose_secret());
+        crate::redact::remember(password.expose_secret());
     }
     if let Some(key) = &auth.client_key_data {
-        redact_remember(key.expose_secret());
+        crate::redact::remember(key.expose_secret());
         // The PEM inside, line by line, as a server might quote it.
         if let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(key.expose_secret()) {
-            redact_remember(&String::from_utf8_lossy(&pem));
+            crate::redact::remember(&String::from_utf8_lossy(&pem));
         }
     }
     if let Some(provider) = &auth.auth_provider {
         for key in ["id-token", "refresh-token", "access-token", "client-secret"] {
             if let Some(value) = provider.config.get(key) {
-                redact_remember(value);
+                crate::redact::remember(value);
             }
         }
     }
-}
-
-fn redact_remember(secret: &str) {
-    crate::redact::remember(secret);
 }
 
 #[cfg(test)]

@@ -60,12 +60,16 @@ fn api_error(server: &str) -> impl Fn(kube::Error) -> VerifyError + '_ {
     }
 }
 
-/// Who the API server says the client's credentials are.
-pub async fn whoami(client: &kube::Client, server: &str) -> Result<String, VerifyError> {
-    let review = Api::<SelfSubjectReview>::all(client.clone())
+/// What `kubectl auth whoami` asks: a SelfSubjectReview with the client's credentials.
+pub async fn self_review(client: &kube::Client) -> Result<SelfSubjectReview, kube::Error> {
+    Api::<SelfSubjectReview>::all(client.clone())
         .create(&PostParams::default(), &SelfSubjectReview::default())
         .await
-        .map_err(api_error(server))?;
+}
+
+/// Who the API server says the client's credentials are.
+pub async fn whoami(client: &kube::Client, server: &str) -> Result<String, VerifyError> {
+    let review = self_review(client).await.map_err(api_error(server))?;
     Ok(review
         .status
         .and_then(|s| s.user_info)

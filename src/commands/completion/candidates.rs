@@ -492,28 +492,26 @@ where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
     let remaining = deadline.saturating_duration_since(Instant::now());
-    {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-            return Vec::new();
-        };
-        let lookup = async {
-            let client = source.client(chain, Some(remaining), Trust::Completion).await.ok()?;
-            let list = api(client, namespace)
-                .list_metadata(&kube::api::ListParams::default())
-                .await
-                .ok()?;
-            Some(
-                list.items
-                    .into_iter()
-                    .filter_map(|o| o.metadata.name)
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let names = runtime.block_on(async { tokio::time::timeout(remaining, lookup).await.ok().flatten() });
-        // A name lookup still running on a blocking thread is not waited for.
-        runtime.shutdown_background();
-        names.unwrap_or_default()
-    }
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        return Vec::new();
+    };
+    let lookup = async {
+        let client = source.client(chain, Some(remaining), Trust::Completion).await.ok()?;
+        let list = api(client, namespace)
+            .list_metadata(&kube::api::ListParams::default())
+            .await
+            .ok()?;
+        Some(
+            list.items
+                .into_iter()
+                .filter_map(|o| o.metadata.name)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let names = runtime.block_on(async { tokio::time::timeout(remaining, lookup).await.ok().flatten() });
+    // A name lookup still running on a blocking thread is not waited for.
+    runtime.shutdown_background();
+    names.unwrap_or_default()
 }
 
 impl Lookup for Live {
