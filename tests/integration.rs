@@ -19,6 +19,7 @@ mod lifecycle;
 mod local_cluster;
 mod merge;
 mod packaging;
+mod release;
 mod roundtrip;
 mod shell_completion;
 mod support;

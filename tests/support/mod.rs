@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use base64::Engine;
 
 pub mod hostile;
+pub mod release;
 
 /// The real kubectl the generated kubeconfigs are checked with: `$KUBECTL`, else kubectl 1.33
 /// where the Google Cloud SDK installs it.
@@ -142,7 +143,8 @@ impl Home {
         path
     }
 
-    fn base(&self, program: impl AsRef<OsStr>) -> Command {
+    /// `program` with HOME here, only PATH from this process, and the home as working directory.
+    pub fn base(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
