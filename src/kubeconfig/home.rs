@@ -52,8 +52,7 @@ fn windows_home_dir(env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
     let mut first_existing = None;
     for dir in [home, profile, drive_path].into_iter().flatten().map(PathBuf::from) {
         // Like Go's os.Stat: follows links, any error counts as absent.
-        let meta = fs::metadata(&dir);
-        if let Ok(meta) = &meta {
+        if let Ok(meta) = fs::metadata(&dir) {
             // Go's "owner may write" bit of a Windows file is the absence of the read-only
             // attribute, which is what `readonly()` reads there.
             if meta.is_dir() && !meta.permissions().readonly() {
