@@ -84,6 +84,40 @@ fn subcommands_and_flags() {
     assert_eq!(s.complete(&[], &["--kubeconfig", ""]), (vec![], ":0".to_string()));
 }
 
+/// On Windows kubectl finds `kubectl_complete-satoken.cmd` through PATHEXT. It must run the
+/// very command of the sh helper, with the words as kubectl passed them (`%*` for `"$@"`),
+/// print nothing of its own (`@echo off` first), and keep cmd.exe's CRLF line endings.
+#[test]
+fn the_windows_helper_runs_the_same_command_as_the_sh_one() {
+    let read = |name: &str| {
+        let path = support::repo().join("completions").join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    };
+    let commands = |text: &str, comment: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| !l.is_empty() && !l.starts_with(comment) && !l.starts_with("@echo off"))
+            .map(str::to_string)
+            .collect()
+    };
+    let sh = commands(&read("kubectl_complete-satoken"), "#");
+    let [sh] = sh.as_slice() else {
+        panic!("the sh helper runs one command: {sh:?}");
+    };
+    let expected = sh
+        .strip_prefix("exec ")
+        .and_then(|c| c.strip_suffix(" \"$@\""))
+        .map(|c| format!("{c} %*"))
+        .unwrap_or_else(|| panic!("the sh helper is `exec COMMAND \"$@\"`: {sh}"));
+    let cmd = read("kubectl_complete-satoken.cmd");
+    assert!(cmd.starts_with("@echo off\r\n"), "{cmd:?}");
+    assert!(
+        cmd.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+        "every line ends in CRLF: {cmd:?}"
+    );
+    assert_eq!(commands(&cmd, "rem "), [expected]);
+}
+
 #[test]
 fn namespaces_after_n() {
     let ns = Namespace::new("completion namespaces");

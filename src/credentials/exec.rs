@@ -279,6 +279,8 @@ impl GroupKiller {
                 pgid: child.id().filter(|_| attended == Attended::Background),
             }
         }
+        // Windows has no process groups: `kill_on_drop` ends the plugin itself, not what it
+        // started (that would take a job object).
         #[cfg(not(unix))]
         {
             let _ = (child, attended);
@@ -302,7 +304,6 @@ impl Drop for GroupKiller {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     /// The env list as kube holds it: name/value maps.
@@ -318,6 +319,8 @@ mod tests {
             .collect()
     }
 
+    /// A plugin written as a sh script; the tests that run one are Unix-only.
+    #[cfg(unix)]
     fn script(dir: &std::path::Path, body: &str) -> String {
         use std::os::unix::fs::PermissionsExt;
         let path = dir.join("plugin.sh");
@@ -344,6 +347,7 @@ mod tests {
             .block_on(f)
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_failing_plugin_is_named_with_its_exit_code_only() {
         let dir = tempfile::tempdir().unwrap();
@@ -364,8 +368,10 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_working_plugin_gets_its_env_and_exec_info_and_returns_its_token() {
+        use secrecy::ExposeSecret;
         let dir = tempfile::tempdir().unwrap();
         let info = dir.path().join("info.json");
         let command = script(
@@ -387,6 +393,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn output_that_is_not_a_credential_is_not_quoted() {
         let dir = tempfile::tempdir().unwrap();

@@ -8,6 +8,7 @@
 mod all_or_nothing;
 mod chain;
 mod error;
+mod home;
 mod lock;
 mod merge;
 mod paths;
@@ -23,6 +24,7 @@ mod yaml;
 pub use all_or_nothing::write_all;
 pub use chain::{Chain, Entry, KubeconfigFile, LEAN_MIN_BYTES};
 pub use error::KubeconfigError;
+pub use home::home_dir;
 pub use merge::merge;
 pub use plan::{MergeReport, MergeRequest};
 pub use rules::LoadingRules;

@@ -83,10 +83,7 @@ pub(crate) fn stage_parts(
         tmp.write_all(part).map_err(write_error)?;
     }
     match &existing {
-        Some(meta) => {
-            copy_owner(tmp.as_file(), meta);
-            tmp.as_file().set_permissions(meta.permissions()).map_err(write_error)?;
-        }
+        Some(meta) => keep_mode(tmp.as_file(), meta).map_err(write_error)?,
         None => set_private(tmp.as_file()).map_err(write_error)?,
     }
     tmp.as_file().sync_all().map_err(write_error)?;
@@ -260,25 +257,34 @@ fn set_private(file: &File) -> io::Result<()> {
     file.set_permissions(fs::Permissions::from_mode(PRIVATE_MODE))
 }
 
+/// Windows has no mode to set: a new file gets the ACL its directory gives new files (in the
+/// user's profile: the user, SYSTEM and Administrators).
 #[cfg(not(unix))]
 fn set_private(_file: &File) -> io::Result<()> {
     Ok(())
 }
 
-/// Gives the new file the replaced file's owner when they differ (e.g. root editing a
-/// user's kubeconfig). Best effort: without the right to chown, the file stays ours.
+/// Gives the new file the replaced file's mode and, when they differ (e.g. root editing a
+/// user's kubeconfig), its owner; the owner is best effort: without the right to chown, the
+/// file stays ours.
 #[cfg(unix)]
-fn copy_owner(file: &File, meta: &fs::Metadata) {
+fn keep_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     if let Ok(own) = file.metadata()
         && (own.uid() != meta.uid() || own.gid() != meta.gid())
     {
         let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
     }
+    file.set_permissions(meta.permissions())
 }
 
+/// Windows has no mode to keep: its `Permissions` are the file's attributes (read-only,
+/// hidden, ...), which tempfile's persist resets to normal when it renames the file in. Access
+/// is the ACL, which the new file takes from its directory, as [`set_private`] says.
 #[cfg(not(unix))]
-fn copy_owner(_file: &File, _meta: &fs::Metadata) {}
+fn keep_mode(_file: &File, _meta: &fs::Metadata) -> io::Result<()> {
+    Ok(())
+}
 
 /// Makes the rename durable.
 #[cfg(unix)]
@@ -286,6 +292,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Windows cannot open a directory as a file to sync it; NTFS journals the rename itself.
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
@@ -482,5 +489,41 @@ pub(super) mod tests {
         let staged = stage(&f, &f, b"x", ModePolicy::KeepExisting).unwrap();
         drop(staged);
         assert!(entries(dir.path()).is_empty());
+    }
+
+    /// Windows has no modes: a written file, new (`--output-file`) or replacing one that had
+    /// an ACL of its own (a merge), has the ACL its directory gives every new file. `icacls`
+    /// prints a file's ACL, after the file's own name.
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_a_written_file_has_the_acl_its_directory_gives_new_files() {
+        fn icacls(path: &Path, args: &[&str]) -> String {
+            let out = std::process::Command::new("icacls")
+                .arg(path)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "icacls {} {args:?}: {out:?}", path.display());
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.replacen(&*path.to_string_lossy(), "", 1)
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("fresh");
+        fs::write(&fresh, "").unwrap();
+        let inherited = icacls(&fresh, &[]);
+        let out = dir.path().join("out");
+        write_new(&out, b"token", false).unwrap();
+        assert_eq!(icacls(&out, &[]), inherited);
+        let merged = dir.path().join("config");
+        fs::write(&merged, "old").unwrap();
+        // Everyone may read and write it, nothing inherited.
+        icacls(&merged, &["/inheritance:r", "/grant:r", "*S-1-1-0:(R,W)"]);
+        assert_ne!(icacls(&merged, &[]), inherited);
+        stage(&merged, &merged, b"new", ModePolicy::KeepExisting)
+            .unwrap()
+            .commit()
+            .unwrap();
+        assert_eq!(fs::read(&merged).unwrap(), b"new");
+        assert_eq!(icacls(&merged, &[]), inherited);
     }
 }

@@ -20,7 +20,7 @@ use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 
 use crate::cli::Cli;
 use crate::credentials::Trust;
-use crate::kubeconfig::{Chain, LoadingRules, Section};
+use crate::kubeconfig::{Chain, LoadingRules, Section, home_dir};
 use crate::record::is_managed;
 
 /// cobra's ShellCompDirective values that this completer uses.
@@ -40,7 +40,7 @@ pub const NETWORK_BUDGET: Duration = Duration::from_millis(1000);
 pub fn run(words: &[String], out: &mut impl Write) -> std::io::Result<()> {
     let lookup = Live::new(
         std::env::var_os("KUBECONFIG"),
-        dirs::home_dir(),
+        home_dir(),
         Instant::now() + NETWORK_BUDGET,
     );
     let answer = complete(words, &lookup);
