@@ -340,13 +340,19 @@ fn windows_path(path: &Path) -> String {
     format!("Z:{}", path.display()).replace('/', "\\")
 }
 
-fn under_wine(home: &Home) -> Command {
-    let w = windows();
+/// wine in `home`, with the shared prefix, quiet, without the Mono and Gecko installers.
+fn wine_in(home: &Home) -> Command {
     let mut cmd = home.base(wine());
-    cmd.env("WINEPREFIX", &w.prefix)
+    cmd.env("WINEPREFIX", &windows().prefix)
         .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .arg(&w.exe);
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+    cmd
+}
+
+/// The windows-amd64 kubectl-satoken.exe under wine.
+fn under_wine(home: &Home) -> Command {
+    let mut cmd = wine_in(home);
+    cmd.arg(&windows().exe);
     cmd
 }
 
@@ -382,4 +388,24 @@ fn windows_amd64_runs_under_wine_issues_a_kubeconfig_and_merges_into_a_semicolon
     assert!(contexts.contains(&"local") && contexts.contains(&context.as_str()), "{contexts:?}\n{merged}");
     let pair = std::env::join_paths([&first, &second]).expect("join");
     kubectl_uses(&home, Path::new(&pair), true, Some(&context), &ns);
+}
+
+/// kubectl on Windows runs `kubectl_complete-satoken` found through PATH and PATHEXT; wine's
+/// cmd does the same lookup, with the helper and the .exe side by side as README says.
+#[test]
+fn windows_completion_helper_is_found_without_its_extension_and_completes() {
+    let home = Home::new();
+    let bin = windows().exe.parent().expect("bin dir").to_path_buf();
+    std::fs::copy(
+        support::repo().join("completions/kubectl_complete-satoken.cmd"),
+        bin.join("kubectl_complete-satoken.cmd"),
+    )
+    .expect("copy the helper");
+    let mut cmd = wine_in(&home);
+    cmd.env("WINEPATH", windows_path(&bin))
+        .args(["cmd", "/c", "kubectl_complete-satoken", "cre"]);
+    let out = run(&mut cmd).ok();
+    let lines: Vec<String> = out.stdout_text().lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+    assert!(lines.first().is_some_and(|l| l.starts_with("create\t")), "{out}");
+    assert_eq!(lines.last().map(String::as_str), Some(":4"), "{out}");
 }
