@@ -92,7 +92,7 @@ fn krew_tools() -> &'static Path {
 
 /// krew's own manifest checks (the ones krew-index's CI runs), without downloading the
 /// platforms' URIs. The file must be named `<plugin name>.yaml`.
-fn validate(manifest: &Path) {
+pub fn validate(manifest: &Path) {
     assert_eq!(manifest.file_name().and_then(|n| n.to_str()), Some("satoken.yaml"));
     run(Command::new(krew_tools().join("validate-krew-manifest"))
         .arg("-skip-install")
