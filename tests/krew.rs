@@ -5,12 +5,14 @@
 //! v0.4.3 and its `validate-krew-manifest` once (cached). Then:
 //! - the archive holds the binary and LICENSE and nothing else, and the manifest carries its
 //!   sha256 (platforms not built keep theirs);
-//! - krew's own validator accepts the manifest; `kubectl krew install --manifest --archive`
-//!   installs it (krew checks the sha256, unpacks, applies `files`, links the binary under
+//! - krew's own validator accepts the manifest; krew refuses an archive of another sha256;
+//!   `kubectl krew install --manifest --archive` installs it (krew checks the sha256, unpacks, applies `files`, links the binary under
 //!   `$KREW_ROOT/bin`), `kubectl satoken --version` runs through that link, `kubectl plugin
 //!   list` shows it with no warning, and `kubectl krew uninstall satoken` removes it;
 //! - `.krew.yaml`, the template krew-release-bot renders for each release, renders to
-//!   plugin.yaml, and krew's validator accepts the result.
+//!   plugin.yaml, and krew's validator accepts the result;
+//! - the release workflow publishes every platform of plugin.yaml and runs each archive on
+//!   its own OS and CPU.
 
 use crate::support;
 
