@@ -1,16 +1,18 @@
-//! The release archive and the krew manifest, used the way krew uses them.
+//! The release archive and the krew manifest, used by krew itself.
 //!
-//! `scripts/release` is run once per test run (a release build: LTO, about 1-3 minutes) on a
-//! temporary copy of plugin.yaml. Then:
-//! - the archive holds what the manifest says, and its sha256 is in the manifest;
-//! - installed with krew's own steps (verify the sha256, unpack, apply `files`, link
-//!   `$KREW_ROOT/bin/kubectl-satoken` to the binary, write the receipt; the same as krew's
-//!   `internal/installation`), `kubectl satoken --version` works through the link and
-//!   `kubectl plugin list` shows the plugin with no warning; uninstalling removes it;
-//! - with a real krew binary (`SATOKEN_KREW=/path/to/krew`), the same with
-//!   `kubectl krew install --manifest --archive` and `kubectl krew uninstall`. The Go module
-//!   proxy reachable here refuses `sigs.k8s.io/krew`, so krew cannot be built on these
-//!   machines; that test is ignored unless asked for (`-- --ignored`).
+//! `scripts/release --platform linux-amd64` runs once per test run (a release build: LTO,
+//! a few minutes) on a temporary copy of plugin.yaml, and `tests/krew/tools` builds krew
+//! v0.4.3 and its `validate-krew-manifest` once (cached). Then:
+//! - the archive holds the binary and LICENSE and nothing else, and the manifest carries its
+//!   sha256 (platforms not built keep theirs);
+//! - krew's own validator accepts the manifest; krew refuses an archive of another sha256;
+//!   `kubectl krew install --manifest --archive` installs it (krew checks the sha256, unpacks, applies `files`, links the binary under
+//!   `$KREW_ROOT/bin`), `kubectl satoken --version` runs through that link, `kubectl plugin
+//!   list` shows it with no warning, and `kubectl krew uninstall satoken` removes it;
+//! - `.krew.yaml`, the template krew-release-bot renders for each release, renders to
+//!   plugin.yaml, and krew's validator accepts the result;
+//! - the release workflow publishes every platform of plugin.yaml and runs each archive on
+//!   its own OS and CPU.
 
 use crate::support;
 
@@ -24,10 +26,18 @@ use support::{kubectl_bin, run};
 const PLATFORM: &str = "linux-amd64";
 
 struct Release {
+    /// The copy of plugin.yaml the script updated, named as krew's validator wants it.
     manifest: PathBuf,
-    archive: PathBuf,
+    /// Where the archives are.
+    dist: PathBuf,
     /// The repository's plugin.yaml before the script ran.
     original: String,
+}
+
+impl Release {
+    fn archive(&self, platform: &str) -> PathBuf {
+        self.dist.join(format!("kubectl-satoken-{platform}.tar.gz"))
+    }
 }
 
 /// Runs `scripts/release` once for this test binary, on a copy of plugin.yaml.
@@ -39,13 +49,16 @@ fn release() -> &'static Release {
         std::fs::create_dir_all(&dir).expect("mkdir release dir");
         let repo_manifest = support::repo().join("plugin.yaml");
         let original = std::fs::read_to_string(&repo_manifest).expect("plugin.yaml");
-        let manifest = dir.join("plugin.yaml");
+        let manifest = dir.join("satoken.yaml");
         std::fs::write(&manifest, &original).expect("copy plugin.yaml");
-        let out = dir.join("dist");
+        let dist = dir.join("dist");
         let start = std::time::Instant::now();
-        let mut cmd = Command::new(support::repo().join("scripts/release"));
-        cmd.arg("--manifest").arg(&manifest).arg("--out").arg(&out);
-        let result = run(&mut cmd).ok();
+        let result = run(Command::new(support::repo().join("scripts/release"))
+            .args(["--platform", PLATFORM, "--manifest"])
+            .arg(&manifest)
+            .arg("--out")
+            .arg(&dist))
+        .ok();
         eprintln!("scripts/release took {:?}\n{}", start.elapsed(), result.stderr_text());
         let after = std::fs::read_to_string(&repo_manifest).expect("plugin.yaml");
         assert_eq!(
@@ -54,14 +67,48 @@ fn release() -> &'static Release {
         );
         Release {
             manifest,
-            archive: out.join(format!("kubectl-satoken-{PLATFORM}.tar.gz")),
+            dist,
             original,
         }
     })
 }
 
+/// The directory holding `kubectl-krew` and `validate-krew-manifest` (built once, cached).
+fn krew_tools() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let start = std::time::Instant::now();
+        let out = run(&mut Command::new(support::repo().join("tests/krew/tools"))).ok();
+        eprintln!("tests/krew/tools took {:?}\n{}", start.elapsed(), out.stderr_text());
+        let dir = PathBuf::from(out.stdout_text().trim_end());
+        for bin in ["kubectl-krew", "validate-krew-manifest"] {
+            assert!(
+                dir.join(bin).is_file(),
+                "tests/krew/tools printed {}, which lacks {bin}",
+                dir.display()
+            );
+        }
+        dir
+    })
+}
+
+/// krew's own manifest checks (the ones krew-index's CI runs), without downloading the
+/// platforms' URIs. The file must be named `<plugin name>.yaml`.
+pub fn validate(manifest: &Path) {
+    assert_eq!(manifest.file_name().and_then(|n| n.to_str()), Some("satoken.yaml"));
+    run(Command::new(krew_tools().join("validate-krew-manifest"))
+        .arg("-skip-install")
+        .arg("-manifest")
+        .arg(manifest))
+    .ok();
+}
+
 fn yaml(text: &str) -> Value {
-    serde_saphyr::from_str(text).expect("plugin.yaml is YAML")
+    serde_saphyr::from_str(text).expect("a krew manifest is YAML")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
 /// The manifest's entry for an `os-arch` platform.
@@ -75,52 +122,52 @@ fn platform<'a>(manifest: &'a Value, os_arch: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {os_arch} platform in the manifest"))
 }
 
+/// `os-arch` of every platform entry, in the manifest's order.
+fn platform_names(manifest: &Value) -> Vec<String> {
+    manifest["spec"]["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .map(|p| {
+            let labels = &p["selector"]["matchLabels"];
+            format!(
+                "{}-{}",
+                labels["os"].as_str().unwrap_or(""),
+                labels["arch"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 fn sha256(path: &Path) -> String {
     let out = run(Command::new("sha256sum").arg(path)).ok();
     out.stdout_text().split_whitespace().next().expect("digest").to_string()
 }
 
-fn text(cmd: &mut Command) -> String {
-    run(cmd).ok().stdout_text()
-}
-
+/// The archive holds the binary (executable) and LICENSE, nothing else, owned by root: krew
+/// installs whatever `files` selects, so this is checked here, not by krew. Platforms the
+/// script did not build keep the sha256 they had.
 #[test]
 fn the_release_archive_is_what_the_manifest_names() {
     let r = release();
-    let manifest = yaml(&std::fs::read_to_string(&r.manifest).expect("manifest"));
+    let manifest = yaml(&read(&r.manifest));
     let original = yaml(&r.original);
-
-    // Its sha256 is written into the manifest; platforms not built here keep theirs.
-    let entry = platform(&manifest, PLATFORM);
-    assert_eq!(entry["sha256"], sha256(&r.archive), "sha256 of {}", r.archive.display());
-    assert!(
-        entry["uri"]
-            .as_str()
-            .is_some_and(|u| u.ends_with(&format!("/kubectl-satoken-{PLATFORM}.tar.gz"))),
-        "{entry}"
-    );
-    let dist = r.archive.parent().expect("dist");
-    for p in manifest["spec"]["platforms"].as_array().expect("platforms") {
-        let labels = &p["selector"]["matchLabels"];
-        let name = format!(
-            "{}-{}",
-            labels["os"].as_str().unwrap_or(""),
-            labels["arch"].as_str().unwrap_or("")
-        );
-        let archive = dist.join(format!("kubectl-satoken-{name}.tar.gz"));
+    for name in platform_names(&manifest) {
+        let archive = r.archive(&name);
+        let entry = platform(&manifest, &name);
         if archive.exists() {
-            assert_eq!(p["sha256"], sha256(&archive), "{name}");
+            assert_eq!(entry["sha256"], sha256(&archive), "{name}");
         } else {
             assert_eq!(
-                p["sha256"],
+                entry["sha256"],
                 platform(&original, &name)["sha256"],
                 "{name} was not built: unchanged"
             );
         }
     }
 
-    // The archive holds the binary (executable) and LICENSE, nothing else, owned by root.
-    let listing = text(Command::new("tar").arg("-tzvf").arg(&r.archive));
+    let archive = r.archive(PLATFORM);
+    let listing = run(Command::new("tar").arg("-tzvf").arg(&archive)).ok().stdout_text();
     let mut entries: Vec<(String, String)> = listing
         .lines()
         .map(|l| {
@@ -137,145 +184,247 @@ fn the_release_archive_is_what_the_manifest_names() {
         ],
         "{listing}"
     );
-    let files: Vec<&str> = entry["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .filter_map(|f| f["from"].as_str())
-        .collect();
-    assert_eq!(files, ["kubectl-satoken", "LICENSE"]);
 }
 
-/// krew's install steps for one platform (krew `internal/installation`: `Install`,
-/// `downloadAndExtract`, `moveToInstallDir`, `createOrUpdateLink`, receipt).
-fn krew_install(root: &Path, manifest_path: &Path, archive: &Path) {
-    let manifest = yaml(&std::fs::read_to_string(manifest_path).expect("manifest"));
-    let name = manifest["metadata"]["name"].as_str().expect("name");
-    let version = manifest["spec"]["version"].as_str().expect("version");
-    let entry = platform(&manifest, PLATFORM);
-    assert_eq!(
-        entry["sha256"],
-        sha256(archive),
-        "krew refuses an archive whose sha256 differs from the manifest's"
-    );
-    let staging = tempfile::tempdir().expect("staging");
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(archive)
-        .arg("-C")
-        .arg(staging.path()))
-    .ok();
-    let install_dir = root.join("store").join(name).join(version);
-    std::fs::create_dir_all(&install_dir).expect("mkdir store");
-    for op in entry["files"].as_array().expect("files") {
-        let from = staging.path().join(op["from"].as_str().expect("from"));
-        assert!(from.exists(), "{} is not in the archive", from.display());
-        let to = match op["to"].as_str().expect("to") {
-            "." => install_dir.join(from.file_name().expect("file name")),
-            to => install_dir.join(to),
-        };
-        std::fs::rename(&from, &to).expect("move into the store");
-    }
-    let bin = entry["bin"].as_str().expect("bin");
-    assert!(
-        install_dir.join(bin).is_file(),
-        "bin {bin} is not in the installed files"
-    );
-    let bin_dir = root.join("bin");
-    std::fs::create_dir_all(&bin_dir).expect("mkdir bin");
-    let link = bin_dir.join(format!("kubectl-{}", name.replace('-', "_")));
-    std::os::unix::fs::symlink(Path::new("..").join("store").join(name).join(version).join(bin), &link).expect("link");
-    let receipts = root.join("receipts");
-    std::fs::create_dir_all(&receipts).expect("mkdir receipts");
-    std::fs::copy(manifest_path, receipts.join(format!("{name}.yaml"))).expect("receipt");
-}
-
-/// krew's `Uninstall`: the link, the plugin's store directory, the receipt.
-fn krew_uninstall(root: &Path, name: &str) {
-    std::fs::remove_file(root.join("bin").join(format!("kubectl-{name}"))).expect("remove link");
-    std::fs::remove_dir_all(root.join("store").join(name)).expect("remove store");
-    std::fs::remove_file(root.join("receipts").join(format!("{name}.yaml"))).expect("remove receipt");
-}
-
-/// kubectl with only `$KREW_ROOT/bin` and the system directories on PATH.
+/// kubectl with `$KREW_ROOT/bin`, krew (as the plugin `kubectl-krew`) and the system
+/// directories on PATH, and nothing of the caller's environment.
 fn kubectl(home: &Path, root: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(kubectl_bin());
     cmd.args(args)
         .env_clear()
         .env("HOME", home)
         .env("KREW_ROOT", root)
-        .env("PATH", format!("{}:/usr/bin:/bin", root.join("bin").display()))
+        // No look-up of a newer krew on GitHub: everything comes from the manifest and archive.
+        .env("KREW_NO_UPGRADE_CHECK", "1")
+        .env(
+            "PATH",
+            format!(
+                "{}:{}:/usr/bin:/bin",
+                root.join("bin").display(),
+                krew_tools().display()
+            ),
+        )
         .current_dir(home);
     cmd
 }
 
-/// After an install: the plugin runs through krew's link, and `kubectl plugin list` shows it
-/// with no warning.
-fn check_installed(home: &Path, root: &Path) {
+fn plugin_list(home: &Path, root: &Path) -> String {
+    let list = run(&mut kubectl(home, root, &["plugin", "list"]));
+    format!("{}{}", list.stdout_text(), list.stderr_text())
+}
+
+#[test]
+fn installed_and_uninstalled_by_krew() {
+    let r = release();
+    validate(&r.manifest);
+    let version = yaml(&r.original)["spec"]["version"]
+        .as_str()
+        .expect("spec.version")
+        .to_string();
+
+    let home = tempfile::tempdir().expect("home");
+    let root = home.path().join(".krew");
+    let archive = format!("--archive={}", r.archive(PLATFORM).display());
+
+    // An archive that is not the one the manifest names is refused, and nothing is linked.
+    let text = read(&r.manifest);
+    let digest = sha256(&r.archive(PLATFORM));
+    let other = home.path().join("satoken.yaml");
+    std::fs::write(&other, text.replace(&digest, &"0".repeat(64))).expect("write manifest");
+    let manifest = format!("--manifest={}", other.display());
+    run(&mut kubectl(
+        home.path(),
+        &root,
+        &["krew", "install", &manifest, &archive],
+    ))
+    .fails()
+    .stderr_has("checksum does not match");
+    assert!(!root.join("bin/kubectl-satoken").exists());
+
+    let manifest = format!("--manifest={}", r.manifest.display());
+    run(&mut kubectl(
+        home.path(),
+        &root,
+        &["krew", "install", &manifest, &archive],
+    ))
+    .ok();
+
+    // krew's link runs the binary it unpacked into its store, with the LICENSE beside it
+    // (krew-index's CI requires one).
     let link = root.join("bin/kubectl-satoken");
-    let target = std::fs::read_link(&link).expect("krew's link");
-    assert!(target.starts_with("../store/satoken/"), "{}", target.display());
-    let version = text(&mut kubectl(home, root, &["satoken", "--version"]));
-    assert_eq!(version.trim(), format!("kubectl-satoken {}", env!("CARGO_PKG_VERSION")));
-    let list = run(&mut kubectl(home, root, &["plugin", "list"])).ok();
-    let all = format!("{}{}", list.stdout_text(), list.stderr_text());
+    let store = root.join("store/satoken").join(&version);
+    let target = std::fs::canonicalize(&link).expect("krew's link resolves");
+    assert_eq!(
+        target,
+        std::fs::canonicalize(store.join("kubectl-satoken")).expect("store")
+    );
+    assert!(store.join("LICENSE").is_file(), "no LICENSE in {}", store.display());
+    let out = run(&mut kubectl(home.path(), &root, &["satoken", "--version"])).ok();
+    assert_eq!(
+        out.stdout_text().trim(),
+        format!("kubectl-satoken {}", env!("CARGO_PKG_VERSION"))
+    );
+    let list = plugin_list(home.path(), &root);
     assert!(
-        all.contains(&link.display().to_string()),
+        list.contains(&link.display().to_string()),
         "plugin list lacks {}:\n{list}",
         link.display()
     );
-    assert!(!all.to_lowercase().contains("warning"), "plugin list warns:\n{list}");
-}
+    assert!(!list.to_lowercase().contains("warning"), "plugin list warns:\n{list}");
 
-fn check_uninstalled(home: &Path, root: &Path) {
-    assert!(!root.join("bin/kubectl-satoken").exists());
+    // Uninstalling reads the index, which an install from a manifest never fetched: an empty
+    // one (a git repository with no plugins) stands in, so nothing is downloaded.
+    let index = root.join("index/default");
+    std::fs::create_dir_all(index.join("plugins")).expect("mkdir index");
+    run(Command::new("git").args(["init", "-q"]).arg(&index)).ok();
+    run(&mut kubectl(home.path(), &root, &["krew", "uninstall", "satoken"])).ok();
+
+    assert!(
+        std::fs::symlink_metadata(&link).is_err(),
+        "{} is still there",
+        link.display()
+    );
     assert!(!root.join("store/satoken").exists());
-    let list = run(&mut kubectl(home, root, &["plugin", "list"]));
-    assert!(!list.stdout_text().contains("kubectl-satoken"), "still listed:\n{list}");
-    let gone = run(&mut kubectl(home, root, &["satoken", "--version"])).fails();
-    assert!(gone.stderr_text().contains("unknown command"), "{gone}");
+    let list = plugin_list(home.path(), &root);
+    assert!(!list.contains(&link.display().to_string()), "still listed:\n{list}");
+    run(&mut kubectl(home.path(), &root, &["satoken", "--version"]))
+        .fails()
+        .stderr_has("unknown command");
+}
+
+/// What krew-release-bot does with `.krew.yaml` (its `RenderTemplate`: Go's text/template with
+/// the release's tag as `.TagName` and `addURIAndSha URL TAG`, which renders URL with the tag
+/// and returns `uri: URL` and, at the platform's indentation, `sha256: DIGEST` of the
+/// downloaded asset). `digest` stands in for the download. Only these two actions are
+/// rendered: anything else the bot might render differently, so it fails the test.
+fn render_krew_template(template: &str, tag: &str, digest: &dyn Fn(&str) -> String) -> String {
+    const ADD: &str = "addURIAndSha";
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let action = rest[open + 2..].trim_start();
+        let (rendered, after) = if let Some(args) = action.strip_prefix(ADD) {
+            let args = args
+                .trim_start()
+                .strip_prefix('"')
+                .expect("addURIAndSha takes a string");
+            let end = args.find('"').expect("the URL string ends");
+            let url = &args[..end];
+            assert!(!url.contains('\\'), "escapes in {url}");
+            let after = args[end + 1..]
+                .trim_start()
+                .strip_prefix(".TagName")
+                .expect("addURIAndSha's tag is .TagName");
+            let after = after
+                .trim_start()
+                .strip_prefix("}}")
+                .expect("addURIAndSha URL .TagName }}");
+            let url = render_krew_template(url, tag, &|_| unreachable!("addURIAndSha inside a URL"));
+            let sha = digest(&url);
+            (format!("uri: {url}\n    sha256: {sha}"), after)
+        } else if let Some(after) = action.strip_prefix(".TagName") {
+            let after = after.trim_start().strip_prefix("}}").expect("{{ .TagName }}");
+            (tag.to_string(), after)
+        } else {
+            panic!("an action krew-release-bot's template may render otherwise: {{{{{action:.40}");
+        };
+        out.push_str(&rendered);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
-fn installed_the_way_krew_installs_it() {
+fn the_krew_release_bot_template_renders_plugin_yaml() {
     let r = release();
-    let home = tempfile::tempdir().expect("home");
-    let root = home.path().join(".krew");
-    krew_install(&root, &r.manifest, &r.archive);
-    check_installed(home.path(), &root);
-    krew_uninstall(&root, "satoken");
-    check_uninstalled(home.path(), &root);
-}
-
-/// With a krew binary (`SATOKEN_KREW`), the real `kubectl krew install --manifest --archive`.
-#[test]
-#[ignore = "needs a krew binary in SATOKEN_KREW: the Go module proxy here refuses sigs.k8s.io/krew"]
-fn installed_and_uninstalled_by_krew() {
-    let krew = std::env::var_os("SATOKEN_KREW")
-        .map(PathBuf::from)
-        .expect("SATOKEN_KREW names a krew binary");
-    let r = release();
-    let home = tempfile::tempdir().expect("home");
-    let root = home.path().join(".krew");
-    std::fs::create_dir_all(root.join("bin")).expect("mkdir");
-    // krew as a kubectl plugin, outside KREW_ROOT/bin so that only the plugin is krew's.
-    let tools = home.path().join("tools");
-    std::fs::create_dir_all(&tools).expect("mkdir tools");
-    std::os::unix::fs::symlink(&krew, tools.join("kubectl-krew")).expect("link krew");
-    let with_krew = |args: &[&str]| {
-        let mut cmd = kubectl(home.path(), &root, args);
-        cmd.env(
-            "PATH",
-            format!("{}:{}:/usr/bin:/bin", root.join("bin").display(), tools.display()),
-        );
-        // No index update: everything comes from the manifest and the archive.
-        cmd.env("KREW_NO_UPGRADE_CHECK", "1");
-        cmd
+    let manifest = yaml(&read(&r.manifest));
+    let tag = manifest["spec"]["version"].as_str().expect("spec.version");
+    let template = read(&support::repo().join(".krew.yaml"));
+    let by_uri = |uri: &str| -> String {
+        let name = platform_names(&manifest)
+            .into_iter()
+            .find(|n| platform(&manifest, n)["uri"] == uri)
+            .unwrap_or_else(|| panic!("plugin.yaml has no platform with uri {uri}"));
+        let archive = r.archive(&name);
+        if archive.exists() {
+            sha256(&archive)
+        } else {
+            platform(&manifest, &name)["sha256"]
+                .as_str()
+                .expect("sha256")
+                .to_string()
+        }
     };
-    let manifest = format!("--manifest={}", r.manifest.display());
-    let archive = format!("--archive={}", r.archive.display());
-    run(&mut with_krew(&["krew", "install", &manifest, &archive])).ok();
-    check_installed(home.path(), &root);
-    run(&mut with_krew(&["krew", "uninstall", "satoken"])).ok();
-    check_uninstalled(home.path(), &root);
+    let rendered = render_krew_template(&template, tag, &by_uri);
+    // The bot writes sha256 unquoted: a digest of digits only (the all-zero placeholder of a
+    // platform never built) would be read as a number, and krew would refuse the manifest.
+    let document = yaml(&rendered);
+    for name in platform_names(&document) {
+        let sha = &platform(&document, &name)["sha256"];
+        assert!(
+            sha.as_str().is_some_and(|s| s.len() == 64),
+            "{name}: sha256 {sha} as krew-release-bot would write it is no digest; is plugin.yaml's a placeholder? (scripts/release writes the real ones)"
+        );
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("satoken.yaml");
+    std::fs::write(&path, &rendered).expect("write rendered manifest");
+    validate(&path);
+
+    // The same document as plugin.yaml (with this build's sha256): same platforms in the same
+    // order, uris, files, bin, descriptions, version. Only YAML formatting may differ.
+    assert_eq!(platform_names(&document), platform_names(&manifest));
+    assert_eq!(
+        document,
+        manifest,
+        "the rendered .krew.yaml differs from plugin.yaml:\n{}",
+        read(&path)
+    );
+}
+
+#[test]
+fn the_template_renderer_refuses_what_it_does_not_know() {
+    let tag = "v1.2.3";
+    let sha = |url: &str| format!("sha-of-{url}");
+    assert_eq!(
+        render_krew_template(
+            "v: {{ .TagName }}\n    {{addURIAndSha \"https://x/{{ .TagName }}/a.tgz\" .TagName }}\n",
+            tag,
+            &sha
+        ),
+        "v: v1.2.3\n    uri: https://x/v1.2.3/a.tgz\n    sha256: sha-of-https://x/v1.2.3/a.tgz\n"
+    );
+    for unknown in ["{{ .Version }}", "{{- .TagName }}", "{{ indent 4 .TagName }}"] {
+        let refused = std::panic::catch_unwind(|| render_krew_template(unknown, tag, &sha));
+        assert!(refused.is_err(), "rendered {unknown}");
+    }
+}
+
+/// Every platform of plugin.yaml is built and published by the release workflow, and its
+/// archive runs there on its own OS and CPU: linux-amd64 in the build job, the others in the
+/// `run` matrix.
+#[test]
+fn the_release_workflow_runs_every_platform() {
+    let workflow = yaml(&read(&support::repo().join(".github/workflows/release.yml")));
+    let jobs = &workflow["jobs"];
+    let mut ran: Vec<String> = jobs["run"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .expect("run.strategy.matrix.include")
+        .iter()
+        .map(|m| m["platform"].as_str().expect("platform").to_string())
+        .collect();
+    let build = serde_json::to_string(&jobs["build"]).expect("json");
+    assert!(build.contains(&format!("kubectl-satoken-{PLATFORM}.tar.gz")), "{build}");
+    ran.push(PLATFORM.to_string());
+    ran.sort();
+    let mut platforms = platform_names(&yaml(&read(&support::repo().join("plugin.yaml"))));
+    platforms.sort();
+    assert_eq!(ran, platforms);
+    let publish = serde_json::to_string(&jobs["publish"]).expect("json");
+    assert!(
+        publish.contains("kubectl-satoken-*.tar.gz") && publish.contains("SHA256SUMS"),
+        "{publish}"
+    );
 }
