@@ -48,6 +48,11 @@ pub fn extract_binary(platform: &str, dir: &Path) -> PathBuf {
         "kubectl-satoken"
     };
     std::fs::create_dir_all(dir).expect("mkdir");
-    run(Command::new("tar").arg("-xzf").arg(archive(platform)).arg("-C").arg(dir)).ok();
+    run(Command::new("tar")
+        .arg("-xzf")
+        .arg(archive(platform))
+        .arg("-C")
+        .arg(dir))
+    .ok();
     dir.join(exe)
 }
