@@ -361,10 +361,20 @@ fn windows() -> &'static Windows {
             .arg(support::repo().join("tests/fixtures/wine/processprng.c"))
             .arg("-ladvapi32"))
         .ok();
-        Windows {
+        let windows = Windows {
             exe,
             prefix: dir.join("prefix"),
-        }
+        };
+        // The first program in a new prefix creates it; two at once would race.
+        let mut first = Command::new(wine());
+        first
+            .env("WINEPREFIX", &windows.prefix)
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .arg(&windows.exe)
+            .arg("--version");
+        run(&mut first).ok();
+        windows
     })
 }
 
