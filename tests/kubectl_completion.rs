@@ -107,7 +107,9 @@ fn the_windows_helper_runs_the_same_command_as_the_sh_one() {
     let expected = sh
         .strip_prefix("exec ")
         .and_then(|c| c.strip_suffix(" \"$@\""))
-        .map(|c| format!("{c} %*"))
+        .and_then(|c| c.split_once(' '))
+        // The .cmd runs the .exe in its own folder (%~dp0), the sh one the one on PATH.
+        .map(|(program, args)| format!("\"%~dp0{program}.exe\" {args} %*"))
         .unwrap_or_else(|| panic!("the sh helper is `exec COMMAND \"$@\"`: {sh}"));
     let cmd = read("kubectl_complete-satoken.cmd");
     assert!(cmd.starts_with("@echo off\r\n"), "{cmd:?}");

@@ -82,27 +82,34 @@ fn kind(binary: &[u8]) -> (&'static str, &'static str) {
     }
 }
 
-/// A Mach-O executable's load commands: (dylibs it loads, code signature (offset, size)).
-fn mach_o_imports_and_signature(binary: &[u8]) -> (Vec<String>, Option<(usize, usize)>) {
+/// A Mach-O executable's load commands: (the dylibs and rpaths it names, its code signature
+/// (offset, size), the oldest macOS it runs on (major version)).
+fn mach_o_imports_and_signature(binary: &[u8]) -> (Vec<String>, Option<(usize, usize)>, Option<u32>) {
     assert_eq!(u32_at(binary, 12), 2, "MH_EXECUTE");
     let commands = u32_at(binary, 16) as usize;
-    let (mut at, mut dylibs, mut signature) = (32usize, Vec::new(), None);
+    let (mut at, mut dylibs, mut signature, mut minos) = (32usize, Vec::new(), None, None);
     for _ in 0..commands {
         let (cmd, size) = (u32_at(binary, at), u32_at(binary, at + 4) as usize);
         match cmd {
-            // LC_LOAD_DYLIB: the name at the offset the command gives.
-            0x0c => {
+            // LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, LC_LOAD_UPWARD_DYLIB,
+            // LC_RPATH: each a name at the offset the command gives.
+            0x0c | 0x8000_0018 | 0x8000_001f | 0x8000_0023 | 0x8000_001c => {
                 let name = &binary[at + u32_at(binary, at + 8) as usize..at + size];
                 let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
                 dylibs.push(String::from_utf8_lossy(&name[..end]).into_owned());
             }
             // LC_CODE_SIGNATURE
             0x1d => signature = Some((u32_at(binary, at + 8) as usize, u32_at(binary, at + 12) as usize)),
+            // LC_BUILD_VERSION: platform 1 is macOS; minos is xxxx.yy.zz in nibbles.
+            0x32 => {
+                assert_eq!(u32_at(binary, at + 8), 1, "built for macOS");
+                minos = Some(u32_at(binary, at + 12) >> 16);
+            }
             _ => {}
         }
         at += size;
     }
-    (dylibs, signature)
+    (dylibs, signature, minos)
 }
 
 /// Checks an ad-hoc code signature the way the kernel does on Apple silicon: every page hash
@@ -164,7 +171,9 @@ fn each_archive_holds_only_its_platforms_binary_and_the_license() {
         };
         assert_eq!(kind(&binary), (format, arch), "{platform}");
         if os == "darwin" {
-            let (dylibs, signature) = mach_o_imports_and_signature(&binary);
+            let (dylibs, signature, minos) = mach_o_imports_and_signature(&binary);
+            // README: macOS 11 or later (what kubectl needs too).
+            assert_eq!(minos, Some(11), "{platform}: oldest macOS");
             for framework in ["Security", "CoreFoundation"] {
                 let path = format!("/System/Library/Frameworks/{framework}.framework/Versions/A/{framework}");
                 assert!(dylibs.contains(&path), "{platform}: loads {path}: {dylibs:?}");
@@ -235,15 +244,19 @@ fn copy_checkout(to: &Path) {
 fn another_checkout_at_another_path_with_another_home_builds_the_same_linux_amd64_archive() {
     let ours = std::fs::read(archive("linux-amd64")).expect("our archive");
     let base = scratch("elsewhere");
-    let checkout = base.join("a different place").join("kubectl-satoken");
-    copy_checkout(&checkout);
+    // A checkout under its $HOME, as most are: the remapping of the checkout must win over
+    // that of $HOME (rustc applies the last matching one).
     let other_home = base.join("another-home");
-    std::fs::create_dir_all(&other_home).expect("mkdir home");
+    let checkout = other_home.join("src").join("kubectl-satoken");
+    copy_checkout(&checkout);
 
-    // The same toolchain, crate sources and tools, found where they are; only the checkout's
-    // path and $HOME differ (the two that leak into a binary).
+    // The same toolchain, crate sources and tools; the crate sources reached through another
+    // path ($HOME/.cargo, a link), so that the paths of the checkout, $HOME and $CARGO_HOME all
+    // differ from this build's (the three that leak into a binary).
     let home = std::env::var_os("HOME").map(PathBuf::from).expect("HOME");
-    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(|| home.join(".cargo"), PathBuf::from);
+    let real_cargo_home = std::env::var_os("CARGO_HOME").map_or_else(|| home.join(".cargo"), PathBuf::from);
+    let cargo_home = other_home.join(".cargo");
+    std::os::unix::fs::symlink(&real_cargo_home, &cargo_home).expect("link the cargo home");
     let rustup_home = std::env::var_os("RUSTUP_HOME").map_or_else(|| home.join(".rustup"), PathBuf::from);
     let cache = std::env::var_os("XDG_CACHE_HOME").map_or_else(|| home.join(".cache"), PathBuf::from);
     let out = base.join("dist");
