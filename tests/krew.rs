@@ -20,7 +20,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use support::{kubectl_bin, run};
+use support::{kubectl_bin, run, yaml};
 
 const PLATFORM: &str = "linux-amd64";
 
@@ -80,10 +80,6 @@ pub fn validate(manifest: &Path) {
         .arg("-manifest")
         .arg(manifest))
     .ok();
-}
-
-fn yaml(text: &str) -> Value {
-    serde_saphyr::from_str(text).expect("a krew manifest is YAML")
 }
 
 fn read(path: &Path) -> String {

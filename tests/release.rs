@@ -380,10 +380,7 @@ fn windows() -> &'static Windows {
         };
         // The first program in a new prefix creates it; two at once would race.
         let mut first = Command::new(wine());
-        first
-            .env("WINEPREFIX", &windows.prefix)
-            .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        quiet_wine(&mut first, &windows.prefix)
             .arg(&windows.exe)
             .arg("--version");
         run(&mut first).ok();
@@ -396,12 +393,17 @@ fn windows_path(path: &Path) -> String {
     format!("Z:{}", path.display()).replace('/', "\\")
 }
 
-/// wine in `home`, with the shared prefix, quiet, without the Mono and Gecko installers.
+/// wine with `prefix`, quiet, without the Mono and Gecko installers.
+fn quiet_wine<'a>(cmd: &'a mut Command, prefix: &Path) -> &'a mut Command {
+    cmd.env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+}
+
+/// wine in `home`, with the shared prefix.
 fn wine_in(home: &Home) -> Command {
     let mut cmd = home.base(wine());
-    cmd.env("WINEPREFIX", &windows().prefix)
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+    quiet_wine(&mut cmd, &windows().prefix);
     cmd
 }
 
